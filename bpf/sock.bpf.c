@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * send(2) down to tcp_sendmsg: net/socket.c, net/ipv4/af_inet.c.
+ *
+ * The syscall is where a task filter (--pid, --comm, --cgroup) can be
+ * checked: the sockets it lets through go into the socks map, and every
+ * later stage, which may run in softirq on another task, follows them.
+ */
+#include "tsend.bpf.h"
+
+/* The struct sock behind fd in the current task, or NULL if not a socket. */
+static __always_inline struct sock *fd_to_sock(int fd)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *file = NULL;
+	struct socket *sock;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	/* a socket's file points at its struct socket, which points back */
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock || BPF_CORE_READ(sock, file) != file)
+		return NULL;
+	return BPF_CORE_READ(sock, sk);
+}
+
+static __always_inline int handle_send_enter(__u8 stage, __u8 mech, int fd,
+					     const void *ubuf, __u64 size,
+					     __u32 flags)
+{
+	struct tsend_send_event *e;
+	struct send_args args = {};
+	union scratch_event *s;
+	__u32 zero = 0, n = 0, tid;
+	struct sock *sk;
+	__u64 key;
+
+	if (!task_wanted())
+		return 0;
+	sk = fd_to_sock(fd);
+	if (!sk)
+		return 0;
+	key = (__u64)sk;
+	if (filter_by_sock && bpf_map_update_elem(&socks, &key, &zero, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&socks, &key))
+		return 0; /* socks map full: this socket cannot be followed */
+	if (!sock_wanted(sk))
+		return 0;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	args.sk = key;
+	args.fd = fd;
+	bpf_map_update_elem(&sends, &tid, &args, BPF_ANY);
+
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return 0;
+	e = &s->send;
+	__builtin_memset(&e->flow, 0, sizeof(e->flow));
+	fill_flow_sk(&e->flow, sk);
+	e->ret = 0;
+	e->size = size;
+	e->fd = fd;
+	e->flags = flags;
+	e->pad[0] = e->pad[1] = e->pad[2] = 0;
+	if (targ_payload && ubuf) {
+		n = size < targ_payload ? size : targ_payload;
+		if (n > TSEND_DATA_MAX)
+			n = TSEND_DATA_MAX;
+		barrier_var(n); /* keep the mask: the verifier needs it */
+		if (bpf_probe_read_user(e->payload, n & DATA_MASK, ubuf))
+			n = 0;
+	}
+	e->payload_len = n;
+	fill_head(&e->h, sizeof(*e) + n, stage, TSEND_KIND_SEND, TSEND_PHASE_ENTRY,
+		  mech, sk, NULL);
+	n += sizeof(*e);
+	barrier_var(n);
+	if (bpf_ringbuf_output(&events, e, n & DATA_MASK, 0))
+		count(TSEND_CNT_LOST);
+	return 0;
+}
+
+static __always_inline int handle_send_exit(__u8 stage, __u8 mech, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct tsend_send_event *e;
+	struct send_args *args;
+	struct sock *sk;
+	__u32 fd;
+
+	args = bpf_map_lookup_elem(&sends, &tid);
+	if (!args)
+		return 0;
+	sk = (void *)args->sk;
+	fd = args->fd;
+	bpf_map_delete_elem(&sends, &tid);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(TSEND_CNT_LOST);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_head(&e->h, sizeof(*e), stage, TSEND_KIND_SEND, TSEND_PHASE_EXIT,
+		  mech, sk, NULL);
+	fill_flow_sk(&e->flow, sk);
+	e->fd = fd;
+	e->ret = ret;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* sendmsg(2): the size is the sum of the iovecs (the first 8 are read). */
+static __always_inline int handle_sendmsg_enter(__u8 mech, int fd,
+						struct user_msghdr *umsg,
+						__u32 flags)
+{
+	struct user_msghdr m = {};
+	struct iovec iov, first = {};
+	__u64 size = 0;
+
+	if (bpf_probe_read_user(&m, sizeof(m), umsg))
+		return 0;
+	for (int i = 0; i < 8; i++) {
+		if (i >= m.msg_iovlen ||
+		    bpf_probe_read_user(&iov, sizeof(iov), &m.msg_iov[i]))
+			break;
+		if (!i)
+			first = iov;
+		size += iov.iov_len;
+	}
+	return handle_send_enter(TSEND_STAGE_SYS_SENDMSG, mech, fd,
+				 first.iov_base, size, flags);
+}
+
+SEC("tp/syscalls/sys_enter_sendto")
+int sys_enter_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	return handle_send_enter(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_TP,
+				 ctx->args[0], (void *)ctx->args[1],
+				 ctx->args[2], ctx->args[3]);
+}
+
+SEC("tp/syscalls/sys_exit_sendto")
+int sys_exit_sendto(struct trace_event_raw_sys_exit *ctx)
+{
+	return handle_send_exit(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_TP, ctx->ret);
+}
+
+SEC("fentry")
+int BPF_PROG(__sys_sendto, int fd, void *buff, size_t len, unsigned int flags)
+{
+	return handle_send_enter(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_FENTRY, fd,
+				 buff, len, flags);
+}
+
+SEC("fexit")
+int BPF_PROG(__sys_sendto_exit, int fd, void *buff, size_t len,
+	     unsigned int flags, struct sockaddr *addr, int addr_len, long ret)
+{
+	return handle_send_exit(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_FEXIT, ret);
+}
+
+SEC("kprobe")
+int BPF_KPROBE(__sys_sendto_kprobe, int fd, void *buff, size_t len,
+	       unsigned int flags)
+{
+	return handle_send_enter(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_KPROBE, fd,
+				 buff, len, flags);
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(__sys_sendto_kretprobe, long ret)
+{
+	return handle_send_exit(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_KRETPROBE, ret);
+}
+
+SEC("tp/syscalls/sys_enter_sendmsg")
+int sys_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return handle_sendmsg_enter(TSEND_MECH_TP, ctx->args[0],
+				    (void *)ctx->args[1], ctx->args[2]);
+}
+
+SEC("tp/syscalls/sys_exit_sendmsg")
+int sys_exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	return handle_send_exit(TSEND_STAGE_SYS_SENDMSG, TSEND_MECH_TP, ctx->ret);
+}
+
+SEC("fentry")
+int BPF_PROG(__sys_sendmsg, int fd, struct user_msghdr *msg, unsigned int flags)
+{
+	return handle_sendmsg_enter(TSEND_MECH_FENTRY, fd, msg, flags);
+}
+
+SEC("fexit")
+int BPF_PROG(__sys_sendmsg_exit, int fd, struct user_msghdr *msg,
+	     unsigned int flags, bool forbid_cmsg_compat, long ret)
+{
+	return handle_send_exit(TSEND_STAGE_SYS_SENDMSG, TSEND_MECH_FEXIT, ret);
+}
+
+SEC("kprobe")
+int BPF_KPROBE(__sys_sendmsg_kprobe, int fd, struct user_msghdr *msg,
+	       unsigned int flags)
+{
+	return handle_sendmsg_enter(TSEND_MECH_KPROBE, fd, msg, flags);
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(__sys_sendmsg_kretprobe, long ret)
+{
+	return handle_send_exit(TSEND_STAGE_SYS_SENDMSG, TSEND_MECH_KRETPROBE, ret);
+}
+
+/* sock_sendmsg's result for every send path, write(2) included (6.3+). */
+static __always_inline int handle_send_length(__u8 mech, struct sock *sk,
+					      int ret, int flags)
+{
+	struct tsend_send_event *e;
+
+	if (!sock_wanted(sk))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(TSEND_CNT_LOST);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_head(&e->h, sizeof(*e), TSEND_STAGE_SOCK_SENDMSG, TSEND_KIND_SEND,
+		  TSEND_PHASE_EXIT, mech, sk, NULL);
+	fill_flow_sk(&e->flow, sk);
+	e->ret = ret;
+	e->flags = flags;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(sock_send_length_btf, struct sock *sk, int ret, int flags)
+{
+	return handle_send_length(TSEND_MECH_TP_BTF, sk, ret, flags);
+}
+
+SEC("raw_tp/sock_send_length")
+int BPF_PROG(sock_send_length_raw, struct sock *sk, int ret, int flags)
+{
+	return handle_send_length(TSEND_MECH_RAW_TP, sk, ret, flags);
+}
+
+static __always_inline __u32 msg_left(struct msghdr *msg)
+{
+	return BPF_CORE_READ(msg, msg_iter.count);
+}
+
+SEC("fentry")
+int BPF_PROG(sock_sendmsg, struct socket *sock, struct msghdr *msg)
+{
+	return handle_tcp(ctx, TSEND_STAGE_SOCK_SENDMSG, TSEND_MECH_FENTRY,
+			  TSEND_PHASE_ENTRY, BPF_CORE_READ(sock, sk), NULL, 0,
+			  msg_left(msg));
+}
+
+SEC("kprobe")
+int BPF_KPROBE(sock_sendmsg_kprobe, struct socket *sock, struct msghdr *msg)
+{
+	return handle_tcp(ctx, TSEND_STAGE_SOCK_SENDMSG, TSEND_MECH_KPROBE,
+			  TSEND_PHASE_ENTRY, BPF_CORE_READ(sock, sk), NULL, 0,
+			  msg_left(msg));
+}
+
+SEC("fentry")
+int BPF_PROG(inet_sendmsg, struct socket *sock, struct msghdr *msg, size_t size)
+{
+	return handle_tcp(ctx, TSEND_STAGE_INET_SENDMSG, TSEND_MECH_FENTRY,
+			  TSEND_PHASE_ENTRY, BPF_CORE_READ(sock, sk), NULL, 0,
+			  size);
+}
+
+SEC("kprobe")
+int BPF_KPROBE(inet_sendmsg_kprobe, struct socket *sock, struct msghdr *msg,
+	       size_t size)
+{
+	return handle_tcp(ctx, TSEND_STAGE_INET_SENDMSG, TSEND_MECH_KPROBE,
+			  TSEND_PHASE_ENTRY, BPF_CORE_READ(sock, sk), NULL, 0,
+			  size);
+}
+
+SEC("fentry")
+int BPF_PROG(tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size)
+{
+	return handle_tcp(ctx, TSEND_STAGE_TCP_SENDMSG, TSEND_MECH_FENTRY,
+			  TSEND_PHASE_ENTRY, sk, NULL, 0, size);
+}
+
+SEC("kprobe")
+int BPF_KPROBE(tcp_sendmsg_kprobe, struct sock *sk, struct msghdr *msg,
+	       size_t size)
+{
+	return handle_tcp(ctx, TSEND_STAGE_TCP_SENDMSG, TSEND_MECH_KPROBE,
+			  TSEND_PHASE_ENTRY, sk, NULL, 0, size);
+}
+
+/*
+ * With a task filter, a socket is followed from its connect(): the task
+ * that moves it to SYN_SENT owns it, so the handshake is recorded too. It
+ * is forgotten at close, before its address can be reused.
+ */
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(inet_sock_set_state_raw, struct sock *sk, int oldstate, int newstate)
+{
+	__u64 key = (__u64)sk;
+	__u8 one = 1;
+
+	if (newstate == TCP_SYN_SENT && task_wanted())
+		bpf_map_update_elem(&socks, &key, &one, BPF_ANY);
+	else if (newstate == TCP_CLOSE)
+		bpf_map_delete_elem(&socks, &key);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What every .bpf.c file in bpf/ shares: the maps, the filters (rodata) and the
+ * bodies that turn a sock or an sk_buff into an event. The per-layer files
+ * hold only thin programs (fentry, kprobe, tp_btf, raw_tp, tracepoint) that
+ * call these bodies, so every hook reads the kernel the same way.
+ *
+ * Maps and rodata are __weak: each .bpf.c includes this header, and
+ * `bpftool gen object` keeps one copy of each in tsend.bpf.o.
+ */
+#ifndef TSEND_BPF_H
+#define TSEND_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "tsend.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define TCP_SYN_SENT 2
+#define TCP_TIME_WAIT 6
+#define TCP_CLOSE 7
+#define TCP_NEW_SYN_RECV 12
+
+/* Filters, frozen at load so the verifier prunes what is unused. */
+const volatile __u32 targ_tgid __weak = 0;
+const volatile bool targ_filter_comm __weak = false;
+const volatile char targ_comm[TSEND_COMM_LEN] __weak = {};
+const volatile __u64 targ_cgroup __weak = 0;
+const volatile __u16 targ_port __weak = 0;
+const volatile __s32 targ_ifindex __weak = 0;
+/* A task filter is set: skb events need their socket in the socks map. */
+const volatile bool filter_by_sock __weak = false;
+const volatile __u32 targ_snaplen __weak = TSEND_SNAP_DEFAULT;
+const volatile __u32 targ_payload __weak = 0;
+/* kfree_skb carries a drop reason since 5.17 (read from BTF by userspace). */
+const volatile bool kfree_skb_has_reason __weak = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* resized by --buffer */
+} events SEC(".maps") __weak;
+
+/* Per-CPU counters (enum tsend_counter): losses are never silent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TSEND_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps") __weak;
+
+/* Sockets a task filter (--pid, --comm, --cgroup) let through at send(). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u8);
+} socks SEC(".maps") __weak;
+
+/*
+ * skbs seen on the send path → their skb->head, so their free is recorded
+ * even after the socket was detached (skb_orphan), and only those frees:
+ * consume_skb fires for every skb in the system. The head tells the skb we
+ * saw from a new one at the same address whose free we never saw.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u64);
+} skbs SEC(".maps") __weak;
+
+/* The skb each CPU is handing to a driver: net_dev_xmit follows
+ * net_dev_start_xmit on the same CPU with BHs off, so this pairs them
+ * without trusting an skb that may already be freed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} xmit_skb SEC(".maps") __weak;
+
+/* send() calls in flight, by thread, for the exit probes that lack args. */
+struct send_args {
+	__u64 sk;
+	__u32 fd;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct send_args);
+} sends SEC(".maps") __weak;
+
+/*
+ * Room to build an event with trailing bytes, emitted by bpf_ringbuf_output
+ * with its real size: the ring holds only the bytes that were captured.
+ * Sizes are masked with DATA_MASK for the verifier, hence twice the room.
+ */
+#define DATA_MASK (2 * TSEND_DATA_MAX - 1)
+
+union scratch_event {
+	struct tsend_send_event send;
+	struct tsend_skb_event skb;
+	__u8 bytes[TSEND_SKB_EVENT_SIZE + 2 * TSEND_DATA_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, union scratch_event);
+} scratch SEC(".maps") __weak;
+
+static __always_inline void count(__u32 which)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &which);
+
+	if (c)
+		*c += 1; /* per-CPU slot: no atomic needed */
+}
+
+static __always_inline bool task_wanted(void)
+{
+	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
+		return false;
+	if (targ_cgroup && bpf_get_current_cgroup_id() != targ_cgroup)
+		return false;
+	if (targ_filter_comm) {
+		char comm[TSEND_COMM_LEN];
+
+		bpf_get_current_comm(comm, sizeof(comm));
+		for (int i = 0; i < TSEND_COMM_LEN; i++) {
+			if (comm[i] != targ_comm[i])
+				return false;
+			if (!comm[i])
+				break;
+		}
+	}
+	return true;
+}
+
+/*
+ * Is this a TCP socket the user asked for? Request and time-wait sockets
+ * carry only sock_common, so their protocol is not read: only TCP has them.
+ */
+static __always_inline bool sock_wanted(struct sock *sk)
+{
+	__u16 family;
+	__u8 state;
+
+	if (!sk)
+		return false;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return false;
+	state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	if (state != TCP_NEW_SYN_RECV && state != TCP_TIME_WAIT &&
+	    BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return false;
+	if (targ_port) {
+		__u16 sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		__u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+
+		if (sport != targ_port && dport != targ_port)
+			return false;
+	}
+	if (filter_by_sock) {
+		__u64 key = (__u64)sk;
+
+		if (!bpf_map_lookup_elem(&socks, &key))
+			return false;
+	}
+	return true;
+}
+
+static __always_inline void fill_head(struct tsend_head *h, __u32 size,
+				      __u8 stage, __u8 kind, __u8 phase,
+				      __u8 mech, void *sk, void *skb)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	h->ts = bpf_ktime_get_ns();
+	h->sk = (__u64)sk;
+	h->skb = (__u64)skb;
+	h->pid = id >> 32;
+	h->tid = (__u32)id;
+	h->size = size;
+	h->stage = stage;
+	h->kind = kind;
+	h->phase = phase;
+	h->mech = mech;
+	h->cpu = bpf_get_smp_processor_id();
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+static __always_inline void fill_flow_sk(struct tsend_flow *f, struct sock *sk)
+{
+	f->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	f->protocol = IPPROTO_TCP;
+	f->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	f->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	/* the addresses are arrays here: read their bytes, not one element */
+	if (f->family == AF_INET) {
+		bpf_core_read(f->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(f->daddr, 4, &sk->__sk_common.skc_daddr);
+	} else {
+		bpf_core_read(f->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(f->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+/* Where the TCP control block lives: skb->cb, valid until IP reuses it. */
+static __always_inline struct tcp_skb_cb *tcp_skb_cb(struct sk_buff *skb)
+{
+	return (void *)skb + bpf_core_field_offset(struct sk_buff, cb);
+}
+
+/*
+ * TCP sequence range and flags from the TCP header the skb carries (from
+ * __ip_queue_xmit on): the bytes that go on the wire, whoever owns the skb.
+ */
+static __always_inline bool fill_from_tcphdr(struct tsend_skb_event *e,
+					     struct sk_buff *skb)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	unsigned char *data = BPF_CORE_READ(skb, data);
+	__u16 th_off = BPF_CORE_READ(skb, transport_header);
+	__u32 hdrs_end, data_off, plen;
+	__u8 th[20];
+
+	if (th_off == (__u16)~0U || bpf_probe_read_kernel(th, sizeof(th), head + th_off))
+		return false;
+	e->seq = ((__u32)th[4] << 24) | (th[5] << 16) | (th[6] << 8) | th[7];
+	e->ack_seq = ((__u32)th[8] << 24) | (th[9] << 16) | (th[10] << 8) | th[11];
+	e->tcp_flags = th[13];
+	/* payload: skb->len less the header bytes still in front of it */
+	hdrs_end = th_off + (th[12] >> 4) * 4;
+	data_off = data - head;
+	plen = e->len;
+	if (data_off < hdrs_end)
+		plen = e->len > hdrs_end - data_off ? e->len - (hdrs_end - data_off) : 0;
+	e->end_seq = e->seq + plen + !!(e->tcp_flags & 0x02) + !!(e->tcp_flags & 0x01);
+	e->seq_valid = 1;
+	return true;
+}
+
+/*
+ * Flow from the IP header (from __ip_local_out on): what the wire carries,
+ * even for skbs whose socket is gone. False if it is not IPv4/IPv6 + TCP.
+ */
+static __always_inline bool fill_flow_iphdr(struct tsend_skb_event *e,
+					    struct sk_buff *skb)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u16 th_off = BPF_CORE_READ(skb, transport_header);
+	__u8 ver, proto = 0, ports[4];
+
+	if (nh == (__u16)~0U || th_off == (__u16)~0U ||
+	    bpf_probe_read_kernel(&ver, 1, head + nh))
+		return false;
+	ver >>= 4;
+	if (ver == 4) {
+		struct iphdr ip;
+
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
+			return false;
+		proto = ip.protocol;
+		e->flow.family = AF_INET;
+		__builtin_memcpy(e->flow.saddr, &ip.saddr, 4);
+		__builtin_memcpy(e->flow.daddr, &ip.daddr, 4);
+	} else if (ver == 6) {
+		struct ipv6hdr ip6;
+
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
+			return false;
+		proto = ip6.nexthdr; /* extension headers are not followed */
+		e->flow.family = AF_INET6;
+		__builtin_memcpy(e->flow.saddr, &ip6.saddr, 16);
+		__builtin_memcpy(e->flow.daddr, &ip6.daddr, 16);
+	}
+	if (proto != IPPROTO_TCP || bpf_probe_read_kernel(ports, 4, head + th_off))
+		return false;
+	e->flow.protocol = IPPROTO_TCP;
+	e->flow.sport = (ports[0] << 8) | ports[1];
+	e->flow.dport = (ports[2] << 8) | ports[3];
+	return true;
+}
+
+/* Before the TCP header exists the control block holds seq and flags. */
+static __always_inline void fill_from_tcp_cb(struct tsend_skb_event *e,
+					     struct sk_buff *skb)
+{
+	struct tcp_skb_cb *cb = tcp_skb_cb(skb);
+
+	e->seq = BPF_CORE_READ(cb, seq);
+	e->end_seq = BPF_CORE_READ(cb, end_seq);
+	e->tcp_flags = BPF_CORE_READ(cb, tcp_flags);
+	e->ack_seq = BPF_CORE_READ(cb, ack_seq);
+	e->seq_valid = 1;
+}
+
+/* Where an skb stage finds its flow and sequence range. */
+enum skb_seq_source {
+	SEQ_FROM_CB,	  /* TCP stages: no header yet, TCP_SKB_CB is valid */
+	SEQ_FROM_TCPHDR,  /* __ip_queue_xmit: TCP header, no IP header yet */
+	SEQ_FROM_HEADERS, /* from __ip_local_out on: IP and TCP headers */
+};
+
+/*
+ * The one body of every sk_buff stage. sk may be NULL (skb->sk is used);
+ * ifindex < 0 means "read skb->dev"; snap copies the frame's first bytes.
+ */
+static __always_inline int handle_skb(void *ctx, __u8 stage, __u8 mech,
+				      struct sk_buff *skb, struct sock *sk,
+				      int ifindex, int ret,
+				      enum skb_seq_source src, bool snap)
+{
+	__u64 key = (__u64)skb;
+	union scratch_event *s;
+	struct tsend_skb_event *e;
+	__u32 zero = 0, size = sizeof(*e), linear, n = 0;
+
+	bool is_free = stage == TSEND_STAGE_CONSUME_SKB || stage == TSEND_STAGE_KFREE_SKB;
+
+	if (!skb)
+		return 0;
+	if (!sk)
+		sk = BPF_CORE_READ(skb, sk);
+	/* a free was already matched to a tracked skb, which may be orphaned */
+	if (!(is_free && !sk) && !sock_wanted(sk))
+		return 0;
+	if (ifindex < 0)
+		ifindex = BPF_CORE_READ(skb, dev, ifindex);
+	if (targ_ifindex && ifindex && ifindex != targ_ifindex)
+		return 0;
+
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return 0;
+	e = &s->skb;
+	e->len = BPF_CORE_READ(skb, len);
+	e->data_len = BPF_CORE_READ(skb, data_len);
+	e->head = (__u64)BPF_CORE_READ(skb, head);
+	e->queue = BPF_CORE_READ(skb, queue_mapping);
+	e->ifindex = ifindex;
+	e->ret = ret;
+	e->seq = e->end_seq = e->ack_seq = 0;
+	e->tcp_flags = e->seq_valid = 0;
+	e->pad = 0;
+	e->pad2 = 0;
+	{
+		/* gso fields live in skb_shared_info at skb->end */
+		unsigned char *head = (void *)e->head;
+		struct skb_shared_info *shi;
+
+		shi = (void *)(head + BPF_CORE_READ(skb, end));
+		e->gso_size = BPF_CORE_READ(shi, gso_size);
+		e->gso_segs = BPF_CORE_READ(shi, gso_segs);
+		e->gso_type = BPF_CORE_READ(shi, gso_type);
+	}
+	__builtin_memset(&e->flow, 0, sizeof(e->flow));
+	if ((src != SEQ_FROM_HEADERS || !fill_flow_iphdr(e, skb)) && sk)
+		fill_flow_sk(&e->flow, sk);
+	if (src == SEQ_FROM_CB)
+		fill_from_tcp_cb(e, skb);
+	else
+		fill_from_tcphdr(e, skb);
+
+	e->snap_len = 0;
+	if (snap && targ_snaplen) {
+		/* only the linear part: payload in page frags is not snapped */
+		linear = e->len - e->data_len;
+		n = linear < targ_snaplen ? linear : targ_snaplen;
+		if (n > TSEND_DATA_MAX)
+			n = TSEND_DATA_MAX;
+		barrier_var(n); /* keep the mask: the verifier needs it */
+		if (bpf_probe_read_kernel(e->data, n & DATA_MASK, BPF_CORE_READ(skb, data)))
+			n = 0;
+		e->snap_len = n;
+		size += n;
+	}
+	fill_head(&e->h, size, stage, TSEND_KIND_SKB, TSEND_PHASE_ENTRY, mech,
+		  sk, skb);
+	/* remember the skb so its free is recorded even once orphaned */
+	if (!is_free && bpf_map_update_elem(&skbs, &key, &e->head, BPF_ANY))
+		count(TSEND_CNT_UNTRACKED);
+	if (stage == TSEND_STAGE_NET_DEV_START_XMIT) {
+		__u64 *x = bpf_map_lookup_elem(&xmit_skb, &zero);
+
+		if (x)
+			*x = key;
+	}
+	barrier_var(size);
+	if (bpf_ringbuf_output(&events, e, size & DATA_MASK, 0))
+		count(TSEND_CNT_LOST);
+	return 0;
+}
+
+/* Socket-level TCP state: what the send path decided from. */
+static __always_inline int handle_tcp(void *ctx, __u8 stage, __u8 mech,
+				      __u8 phase, struct sock *sk,
+				      struct sk_buff *skb, __u32 size_goal,
+				      __u32 msg_left)
+{
+	struct tcp_sock *tp = (void *)sk;
+	struct tsend_tcp_event *e;
+
+	if (!sock_wanted(sk))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(TSEND_CNT_LOST);
+		return 0;
+	}
+	fill_head(&e->h, sizeof(*e), stage, TSEND_KIND_TCP, phase, mech, sk, skb);
+	__builtin_memset(&e->flow, 0, sizeof(e->flow));
+	fill_flow_sk(&e->flow, sk);
+	e->snd_nxt = BPF_CORE_READ(tp, snd_nxt);
+	e->snd_una = BPF_CORE_READ(tp, snd_una);
+	e->write_seq = BPF_CORE_READ(tp, write_seq);
+	e->pushed_seq = BPF_CORE_READ(tp, pushed_seq);
+	e->snd_wnd = BPF_CORE_READ(tp, snd_wnd);
+	e->rcv_wnd = BPF_CORE_READ(tp, rcv_wnd);
+	e->snd_cwnd = BPF_CORE_READ(tp, snd_cwnd);
+	e->snd_ssthresh = BPF_CORE_READ(tp, snd_ssthresh);
+	e->srtt_us = BPF_CORE_READ(tp, srtt_us);
+	e->mss_cache = BPF_CORE_READ(tp, mss_cache);
+	e->packets_out = BPF_CORE_READ(tp, packets_out);
+	e->retrans_out = BPF_CORE_READ(tp, retrans_out);
+	e->size_goal = size_goal;
+	e->msg_left = msg_left;
+	e->skb_seq = e->skb_end_seq = e->skb_len = 0;
+	if (skb) {
+		struct tcp_skb_cb *cb = tcp_skb_cb(skb);
+
+		e->skb_seq = BPF_CORE_READ(cb, seq);
+		e->skb_end_seq = BPF_CORE_READ(cb, end_seq);
+		e->skb_len = BPF_CORE_READ(skb, len);
+	}
+	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	e->nonagle = BPF_CORE_READ_BITFIELD_PROBED(tp, nonagle);
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+#endif /* TSEND_BPF_H */

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * tsend event ABI: the only header the BPF programs and userspace share.
+ *
+ * Every record the BPF side emits starts with struct tsend_head; head.kind
+ * says which body follows and head.size is the record's whole length
+ * (head, body and any trailing bytes). Only __u* types, no includes: the BPF
+ * side gets them from vmlinux.h, userspace from <linux/types.h>. Little
+ * endian, natural alignment, explicit padding; userspace _Static_asserts the
+ * sizes below so a change here cannot go unnoticed.
+ */
+#ifndef TSEND_H
+#define TSEND_H
+
+#define TSEND_ABI_VERSION 1
+
+#define TSEND_COMM_LEN 16
+#define TSEND_SNAP_DEFAULT 128
+#define TSEND_DATA_MAX 1024 /* upper bound of --snaplen and --payload */
+
+/* The stages: each is one function or tracepoint of the seed's call tree. */
+enum tsend_stage {
+	TSEND_STAGE_NONE = 0,
+	/* net/socket.c, net/ipv4/af_inet.c */
+	TSEND_STAGE_SYS_SENDTO,		/* __sys_sendto | syscalls:sys_{enter,exit}_sendto */
+	TSEND_STAGE_SYS_SENDMSG,	/* __sys_sendmsg | syscalls:sys_{enter,exit}_sendmsg */
+	TSEND_STAGE_SOCK_SENDMSG,	/* sock_sendmsg | sock:sock_send_length */
+	TSEND_STAGE_INET_SENDMSG,	/* inet_sendmsg */
+	/* net/ipv4/tcp.c */
+	TSEND_STAGE_TCP_SENDMSG,	/* tcp_sendmsg */
+	TSEND_STAGE_TCP_SENDMSG_LOCKED, /* tcp_sendmsg_locked | tcp:tcp_sendmsg_locked */
+	TSEND_STAGE_TCP_STREAM_ALLOC_SKB, /* tcp_stream_alloc_skb (sk_stream_alloc_skb < 5.17) */
+	TSEND_STAGE_TCP_SKB_ENTAIL,	/* tcp_skb_entail (skb_entail < 5.17) */
+	TSEND_STAGE_TCP_PUSH_ONE,	/* tcp_push_one */
+	/* net/ipv4/tcp_output.c */
+	TSEND_STAGE_TCP_WRITE_XMIT,	/* tcp_write_xmit */
+	TSEND_STAGE_TCP_TRANSMIT_SKB,	/* __tcp_transmit_skb */
+	TSEND_STAGE_TCP_EVENT_NEW_DATA_SENT, /* tcp_event_new_data_sent */
+	TSEND_STAGE_TCP_RETRANSMIT_SKB, /* tcp:tcp_retransmit_skb */
+	TSEND_STAGE_TCP_PROBE,		/* tcp:tcp_probe (ACK arrival: peer input) */
+	/* net/ipv4/ip_output.c, include/net/neighbour.h */
+	TSEND_STAGE_IP_QUEUE_XMIT,	/* __ip_queue_xmit */
+	TSEND_STAGE_IP_LOCAL_OUT,	/* __ip_local_out */
+	TSEND_STAGE_IP_OUTPUT,		/* ip_output */
+	TSEND_STAGE_IP_FINISH_OUTPUT,	/* __ip_finish_output */
+	TSEND_STAGE_IP_FINISH_OUTPUT_GSO, /* ip_finish_output_gso */
+	TSEND_STAGE_IP_FINISH_OUTPUT2,	/* ip_finish_output2 */
+	TSEND_STAGE_NEIGH_OUTPUT,	/* neigh_resolve_output (neigh_output is inline) */
+	/* net/core/dev.c, net/sched/sch_generic.c */
+	TSEND_STAGE_DEV_QUEUE_XMIT,	/* __dev_queue_xmit */
+	TSEND_STAGE_NET_DEV_QUEUE,	/* net:net_dev_queue */
+	TSEND_STAGE_QDISC_ENQUEUE,	/* qdisc:qdisc_enqueue */
+	TSEND_STAGE_QDISC_DEQUEUE,	/* qdisc:qdisc_dequeue */
+	TSEND_STAGE_SCH_DIRECT_XMIT,	/* sch_direct_xmit */
+	TSEND_STAGE_DEV_HARD_START_XMIT, /* dev_hard_start_xmit */
+	TSEND_STAGE_XMIT_ONE,		/* xmit_one (static: often inlined) */
+	TSEND_STAGE_NET_DEV_START_XMIT, /* net:net_dev_start_xmit (in xmit_one) */
+	TSEND_STAGE_E1000_XMIT_FRAME,	/* e1000_xmit_frame (e1000e's ndo_start_xmit) */
+	TSEND_STAGE_NET_DEV_XMIT,	/* net:net_dev_xmit */
+	/* net/core/skbuff.c */
+	TSEND_STAGE_CONSUME_SKB,	/* skb:consume_skb */
+	TSEND_STAGE_KFREE_SKB,		/* skb:kfree_skb */
+	TSEND_STAGE_MAX,
+};
+
+/* How a record was observed (also the probe table's "mechanism"). */
+enum tsend_mech {
+	TSEND_MECH_NONE = 0, /* not attached */
+	TSEND_MECH_FENTRY,
+	TSEND_MECH_FEXIT,
+	TSEND_MECH_KPROBE,
+	TSEND_MECH_KRETPROBE,
+	TSEND_MECH_TP_BTF,
+	TSEND_MECH_RAW_TP,
+	TSEND_MECH_TP, /* classic tracepoint */
+	TSEND_MECH_MAX,
+};
+
+/* Which body follows the head. */
+enum tsend_kind {
+	TSEND_KIND_SEND = 1, /* struct tsend_send_event: a send() call */
+	TSEND_KIND_TCP = 2,  /* struct tsend_tcp_event: socket-level TCP state */
+	TSEND_KIND_SKB = 3,  /* struct tsend_skb_event: one sk_buff */
+};
+
+enum tsend_phase {
+	TSEND_PHASE_ENTRY = 0,
+	TSEND_PHASE_EXIT = 1,
+};
+
+struct tsend_head {
+	__u64 ts;	/* CLOCK_MONOTONIC ns (bpf_ktime_get_ns) */
+	__u64 sk;	/* struct sock * or 0 */
+	__u64 skb;	/* struct sk_buff * or 0 */
+	__u32 pid;	/* tgid of current */
+	__u32 tid;
+	__u16 size;	/* bytes of the whole record */
+	__u8 stage;	/* enum tsend_stage */
+	__u8 kind;	/* enum tsend_kind */
+	__u8 phase;	/* enum tsend_phase */
+	__u8 mech;	/* enum tsend_mech */
+	__u16 cpu;
+	char comm[TSEND_COMM_LEN];
+};
+
+/* Socket identity: ports in host order, IPv4 in the first 4 address bytes. */
+struct tsend_flow {
+	__u8 family; /* AF_INET 2, AF_INET6 10, 0 unknown */
+	__u8 protocol;
+	__u16 sport;
+	__u16 dport;
+	__u16 pad;
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+struct tsend_send_event {
+	struct tsend_head h;
+	struct tsend_flow flow;
+	__s64 ret;	   /* bytes sent or -errno; exit phase only */
+	__u64 size;	   /* bytes asked for (sum of iov lengths for sendmsg) */
+	__u32 fd;
+	__u32 flags;	   /* MSG_* */
+	__u16 payload_len; /* bytes of payload[] (--payload) */
+	__u16 pad[3];
+	__u8 payload[];
+};
+
+struct tsend_tcp_event {
+	struct tsend_head h;
+	struct tsend_flow flow;
+	__u32 snd_nxt;
+	__u32 snd_una;
+	__u32 write_seq;
+	__u32 pushed_seq;
+	__u32 snd_wnd;
+	__u32 rcv_wnd;
+	__u32 snd_cwnd;
+	__u32 snd_ssthresh;
+	__u32 srtt_us; /* smoothed RTT << 3, as the kernel keeps it */
+	__u32 mss_cache;
+	__u32 packets_out;
+	__u32 retrans_out;
+	__u32 size_goal; /* tcp_sendmsg_locked: the skb size it aims for */
+	__u32 msg_left;	 /* tcp_sendmsg_locked: bytes of the msg not copied yet */
+	__u32 skb_seq;	 /* TCP_SKB_CB(skb) of h.skb, when there is one */
+	__u32 skb_end_seq;
+	__u32 skb_len;
+	__u8 state;   /* sk_state */
+	__u8 nonagle; /* tp->nonagle: TCP_NAGLE_OFF 1, CORK 2, PUSH 4 */
+	__u16 pad;
+};
+
+struct tsend_skb_event {
+	struct tsend_head h;
+	struct tsend_flow flow;
+	__u64 head;	 /* skb->head: shared by an skb and its clones */
+	__u32 len;	 /* skb->len */
+	__u32 data_len;	 /* skb->data_len (bytes in frags) */
+	__u32 seq;	 /* TCP sequence range: TCP_SKB_CB before the */
+	__u32 end_seq;	 /* header is built, the header after */
+	__u32 ack_seq;
+	__u32 gso_type;
+	__u16 gso_size;
+	__u16 gso_segs;
+	__s32 ifindex;	 /* skb->dev or the tracepoint's dev; 0 unknown */
+	__s32 ret;	 /* net_dev_xmit rc; kfree_skb drop reason */
+	__u16 queue;	 /* skb->queue_mapping */
+	__u8 tcp_flags;	 /* FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 */
+	__u8 seq_valid;	 /* seq/end_seq/flags hold real values */
+	__u16 snap_len;	 /* bytes of data[] */
+	__u16 pad;
+	__u32 pad2;	 /* data[] starts at sizeof(struct tsend_skb_event) */
+	__u8 data[];	 /* net_dev_start_xmit: the frame's first bytes */
+};
+
+#define TSEND_HEAD_SIZE 56
+#define TSEND_FLOW_SIZE 40
+#define TSEND_SEND_EVENT_SIZE 128
+#define TSEND_TCP_EVENT_SIZE 168
+#define TSEND_SKB_EVENT_SIZE 152
+
+/* Counters the BPF side keeps per CPU (the "counters" map), one slot each. */
+enum tsend_counter {
+	TSEND_CNT_LOST = 0,	 /* ring buffer full: record dropped */
+	TSEND_CNT_UNTRACKED = 1, /* skb tracking map full: free not followed */
+	TSEND_CNT_MAX,
+};
+
+#endif /* TSEND_H */

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The test workload: a TCP sender of known sizes and its receiver.
+ *
+ *   tcp_sender recv [-6] PORT            accept one connection, read to EOF,
+ *                                        print "received N"
+ *   tcp_sender send [-n] [-w MS] HOST PORT SIZE...
+ *                                        one send() per SIZE (bytes), then
+ *                                        close; prints "sport P" and
+ *                                        "sent SIZE ret R" per call
+ *   tcp_sender loop [-n] PORT SIZE...    both, over 127.0.0.1 (fork)
+ * -n sets TCP_NODELAY, -w waits MS between sends. Payload byte i of the
+ * stream is (i * 7 + 3) & 0xff, so captures can be checked byte by byte.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: tcp_sender recv [-6] PORT\n"
+			"       tcp_sender send [-n] [-w MS] HOST PORT SIZE...\n"
+			"       tcp_sender loop [-n] [-w MS] PORT SIZE...\n");
+	return 2;
+}
+
+static long parse_num(const char *s, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > max) {
+		fprintf(stderr, "tcp_sender: bad number '%s'\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+static int listen_on(int family, int port)
+{
+	struct sockaddr_storage ss = { 0 };
+	int one = 1, fd = socket(family, SOCK_STREAM, 0);
+	socklen_t len;
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *a = (void *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		a->sin6_addr = in6addr_any;
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (void *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		len = sizeof(*a);
+	}
+	if (bind(fd, (void *)&ss, len) || listen(fd, 1)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int do_recv(int lfd)
+{
+	char buf[65536];
+	long long total = 0;
+	ssize_t n;
+	int fd = accept(lfd, NULL, NULL);
+
+	if (fd < 0) {
+		perror("tcp_sender: accept");
+		return 1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		total += n;
+	close(fd);
+	printf("received %lld\n", total);
+	fflush(stdout);
+	return n < 0;
+}
+
+static int do_send(const char *host, const char *port, int nodelay, long wait_ms,
+		   int nsizes, char **sizes)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
+	struct sockaddr_storage local;
+	socklen_t llen = sizeof(local);
+	unsigned long long off = 0;
+	int fd, one = 1;
+
+	if (getaddrinfo(host, port, &hints, &ai)) {
+		fprintf(stderr, "tcp_sender: cannot resolve %s\n", host);
+		return 1;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen)) {
+		perror("tcp_sender: connect");
+		freeaddrinfo(ai);
+		return 1;
+	}
+	freeaddrinfo(ai);
+	if (nodelay)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	getsockname(fd, (void *)&local, &llen);
+	printf("sport %d\n", ntohs(((struct sockaddr_in *)&local)->sin_port));
+	for (int i = 0; i < nsizes; i++) {
+		long size = parse_num(sizes[i], 64L << 20);
+		unsigned char *buf = malloc(size ? size : 1);
+		ssize_t ret;
+
+		if (!buf)
+			return 1;
+		for (long k = 0; k < size; k++)
+			buf[k] = ((off + k) * 7 + 3) & 0xff;
+		ret = send(fd, buf, size, 0);
+		printf("sent %ld ret %zd\n", size, ret);
+		if (ret > 0)
+			off += ret;
+		free(buf);
+		if (wait_ms) {
+			struct timespec ts = { wait_ms / 1000, (wait_ms % 1000) * 1000000L };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	fflush(stdout);
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int nodelay = 0, family = AF_INET, opt;
+	long wait_ms = 0;
+	const char *mode;
+
+	if (argc < 2)
+		return usage();
+	mode = argv[1];
+	optind = 2;
+	while ((opt = getopt(argc, argv, "n6w:")) != -1) {
+		if (opt == 'n')
+			nodelay = 1;
+		else if (opt == '6')
+			family = AF_INET6;
+		else if (opt == 'w')
+			wait_ms = parse_num(optarg, 60000);
+		else
+			return usage();
+	}
+	if (!strcmp(mode, "recv") && argc - optind == 1) {
+		int lfd = listen_on(family, parse_num(argv[optind], 65535));
+
+		if (lfd < 0) {
+			perror("tcp_sender: listen");
+			return 1;
+		}
+		printf("listening\n");
+		fflush(stdout);
+		return do_recv(lfd);
+	}
+	if (!strcmp(mode, "send") && argc - optind >= 3)
+		return do_send(argv[optind], argv[optind + 1], nodelay, wait_ms,
+			       argc - optind - 2, argv + optind + 2);
+	if (!strcmp(mode, "loop") && argc - optind >= 2) {
+		int lfd = listen_on(AF_INET, parse_num(argv[optind], 65535)), status;
+		pid_t pid;
+
+		if (lfd < 0) {
+			perror("tcp_sender: listen");
+			return 1;
+		}
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0)
+			_exit(do_recv(lfd));
+		close(lfd);
+		if (do_send("127.0.0.1", argv[optind], nodelay, wait_ms, argc - optind - 1,
+			    argv + optind + 1))
+			return 1;
+		waitpid(pid, &status, 0);
+		return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+	}
+	return usage();
+}

@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "../bpf/tsend.h"
+#include "probes.h"
+#include "record.h"
+#include "tsend.skel.h"
+
+_Static_assert(sizeof(struct tsend_head) == TSEND_HEAD_SIZE, "tsend_head");
+_Static_assert(sizeof(struct tsend_flow) == TSEND_FLOW_SIZE, "tsend_flow");
+_Static_assert(sizeof(struct tsend_send_event) == TSEND_SEND_EVENT_SIZE, "send");
+_Static_assert(sizeof(struct tsend_tcp_event) == TSEND_TCP_EVENT_SIZE, "tcp");
+_Static_assert(sizeof(struct tsend_skb_event) == TSEND_SKB_EVENT_SIZE, "skb");
+_Static_assert(offsetof(struct tsend_skb_event, data) == TSEND_SKB_EVENT_SIZE, "snap");
+_Static_assert(offsetof(struct tsend_send_event, payload) == TSEND_SEND_EVENT_SIZE, "payload");
+
+struct recorder {
+	struct tsend_bpf *skel;
+	struct bpf_link *sock_state; /* socket following for task filters */
+	struct probes *probes;
+	struct ring_buffer *rb;
+	struct trace_writer *w;
+	struct trace_meta meta;
+	struct record_opts o;
+	char *output;
+	int nr_cpus;
+	__u32 file_idx, files;
+	__u64 records, file_records;
+	__u64 last_flush_ns;
+	int write_err;
+	/* per-CPU counter values at the start of the current file */
+	__u64 *base[TSEND_CNT_MAX];
+	__u64 *now[TSEND_CNT_MAX];
+};
+
+static __u64 clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* CLOCK_x - CLOCK_MONOTONIC, read as a sandwich to halve the error. */
+static __s64 clock_offset(clockid_t id)
+{
+	__u64 a = clock_ns(CLOCK_MONOTONIC), x = clock_ns(id);
+	__u64 b = clock_ns(CLOCK_MONOTONIC);
+
+	return (__s64)(x - (a + (b - a) / 2));
+}
+
+static void fill_meta(struct recorder *r)
+{
+	struct trace_meta *m = &r->meta;
+	const struct trace_probe *rows;
+	struct utsname u;
+	__u32 nr;
+
+	m->abi_version = TSEND_ABI_VERSION;
+	m->snaplen = r->o.snaplen;
+	m->payload_len = r->o.payload;
+	m->nr_cpus = r->nr_cpus;
+	m->realtime_offset = clock_offset(CLOCK_REALTIME);
+	m->boottime_offset = clock_offset(CLOCK_BOOTTIME);
+	m->start_ns = clock_ns(CLOCK_MONOTONIC);
+	if (!uname(&u)) {
+		snprintf(m->kernel_release, sizeof(m->kernel_release), "%s", u.release);
+		snprintf(m->hostname, sizeof(m->hostname), "%s", u.nodename);
+	}
+	snprintf(m->cmdline, sizeof(m->cmdline), "%s", r->o.cmdline ? r->o.cmdline : "");
+	rows = probes__rows(r->probes, &nr);
+	m->nr_probes = nr;
+	memcpy(m->probes, rows, nr * sizeof(rows[0]));
+}
+
+/* Reads the per-CPU counters into r->now[]. */
+static void read_counters(struct recorder *r)
+{
+	int fd = bpf_map__fd(r->skel->maps.counters);
+
+	for (__u32 k = 0; k < TSEND_CNT_MAX; k++)
+		if (bpf_map_lookup_elem(fd, &k, r->now[k]))
+			memset(r->now[k], 0, r->nr_cpus * sizeof(__u64));
+}
+
+static char *file_name(const struct recorder *r, __u32 idx)
+{
+	size_t n = strlen(r->o.output) + 16;
+	char *s = malloc(n);
+
+	if (!s)
+		return NULL;
+	if (idx)
+		snprintf(s, n, "%s.%u", r->o.output, idx);
+	else
+		snprintf(s, n, "%s", r->o.output);
+	return s;
+}
+
+static int open_file(struct recorder *r)
+{
+	free(r->output);
+	r->output = file_name(r, r->file_idx);
+	if (!r->output)
+		return -ENOMEM;
+	r->meta.start_ns = clock_ns(CLOCK_MONOTONIC);
+	r->w = trace_writer__open(r->output, &r->meta);
+	if (!r->w)
+		return -errno;
+	r->files++;
+	r->file_records = 0;
+	read_counters(r);
+	for (int k = 0; k < TSEND_CNT_MAX; k++)
+		memcpy(r->base[k], r->now[k], r->nr_cpus * sizeof(__u64));
+	return 0;
+}
+
+/* The end block holds what this file lost: counters since it was opened. */
+static int close_file(struct recorder *r)
+{
+	struct trace_stats *st = calloc(1, sizeof(*st));
+	int err;
+
+	if (!st)
+		return -ENOMEM;
+	read_counters(r);
+	st->records = r->file_records;
+	st->end_ns = clock_ns(CLOCK_MONOTONIC);
+	st->nr_cpus = r->nr_cpus < TRACE_MAX_CPUS ? r->nr_cpus : TRACE_MAX_CPUS;
+	for (__u32 c = 0; c < st->nr_cpus; c++) {
+		st->lost[c] = r->now[TSEND_CNT_LOST][c] - r->base[TSEND_CNT_LOST][c];
+		st->untracked[c] = r->now[TSEND_CNT_UNTRACKED][c] -
+				   r->base[TSEND_CNT_UNTRACKED][c];
+	}
+	err = trace_writer__close(r->w, st);
+	r->w = NULL;
+	free(st);
+	return err;
+}
+
+static int rotate(struct recorder *r)
+{
+	int err = close_file(r);
+
+	if (err)
+		return err;
+	if (r->o.max_files <= 1)
+		return -EFBIG; /* asked to stop, not to rotate */
+	r->file_idx = (r->file_idx + 1) % r->o.max_files;
+	return open_file(r);
+}
+
+/* Ring buffer callback: check the record's framing, append it. */
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct recorder *r = ctx;
+	struct tsend_head h;
+	int err;
+
+	if (size < sizeof(h))
+		return 0; /* cannot come from our programs; not worth a file */
+	memcpy(&h, data, sizeof(h));
+	if (h.size != size)
+		return 0;
+	err = trace_writer__append(r->w, data, size);
+	if (err) {
+		r->write_err = err;
+		return err; /* stops ring_buffer__poll */
+	}
+	r->records++;
+	r->file_records++;
+	if (r->o.max_size && trace_writer__size(r->w) >= r->o.max_size) {
+		err = rotate(r);
+		if (err) {
+			r->write_err = err;
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void set_filters(struct tsend_bpf *skel, const struct record_opts *o)
+{
+	struct tsend_bpf__rodata *ro = skel->rodata;
+
+	ro->targ_tgid = o->tgid;
+	if (o->comm) {
+		ro->targ_filter_comm = true;
+		strncpy((char *)ro->targ_comm, o->comm, TSEND_COMM_LEN - 1);
+	}
+	ro->targ_cgroup = o->cgroup_id;
+	ro->targ_port = o->port;
+	ro->targ_ifindex = o->ifindex;
+	ro->filter_by_sock = o->tgid || o->comm || o->cgroup_id;
+	ro->targ_snaplen = o->snaplen > TSEND_DATA_MAX ? TSEND_DATA_MAX : o->snaplen;
+	ro->targ_payload = o->payload > TSEND_DATA_MAX ? TSEND_DATA_MAX : o->payload;
+}
+
+static __u32 ring_size(__u64 want)
+{
+	__u64 sz = 4096;
+
+	while (sz < want && sz < (1ULL << 31))
+		sz <<= 1;
+	return sz;
+}
+
+/* Open the skeleton and let the probe table choose; shared with probes. */
+static struct tsend_bpf *open_skel(const char *btf_path, struct probes **probes,
+				   char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_path);
+	struct tsend_bpf *skel = tsend_bpf__open_opts(&oo);
+
+	if (!skel) {
+		snprintf(err, errlen, "cannot open BPF object: %s", strerror(errno));
+		return NULL;
+	}
+	*probes = probes__select(skel->obj, btf_path, err, errlen);
+	if (!*probes) {
+		int e = errno;
+
+		tsend_bpf__destroy(skel);
+		errno = e;
+		return NULL;
+	}
+	skel->rodata->kfree_skb_has_reason = probes__kfree_skb_has_reason(*probes);
+	return skel;
+}
+
+static int load_and_attach(struct tsend_bpf *skel, struct probes *probes,
+			   char *err, size_t errlen)
+{
+	int e = tsend_bpf__load(skel);
+
+	if (e) {
+		snprintf(err, errlen, "cannot load BPF programs: %s%s", strerror(-e),
+			 e == -EPERM ? " (needs root or CAP_BPF+CAP_PERFMON)" : "");
+		return e;
+	}
+	e = probes__attach(probes);
+	if (e)
+		snprintf(err, errlen, "no probe could be attached on this kernel");
+	return e;
+}
+
+int recorder__probe_only(const char *btf_path, struct trace_probe *rows,
+			 __u32 *nr, char *err, size_t errlen)
+{
+	struct probes *probes = NULL;
+	struct tsend_bpf *skel = open_skel(btf_path, &probes, err, errlen);
+	const struct trace_probe *src;
+	int e;
+
+	if (!skel)
+		return -errno;
+	e = load_and_attach(skel, probes, err, errlen);
+	src = probes__rows(probes, nr);
+	memcpy(rows, src, *nr * sizeof(*src));
+	probes__free(probes);
+	tsend_bpf__destroy(skel);
+	return e;
+}
+
+struct recorder *recorder__open(const struct record_opts *o, char *err,
+				size_t errlen)
+{
+	struct recorder *r = calloc(1, sizeof(*r));
+	int e = -ENOMEM;
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	r->o = *o;
+	if (!r->o.max_files)
+		r->o.max_files = 1;
+	r->nr_cpus = libbpf_num_possible_cpus();
+	if (r->nr_cpus <= 0)
+		goto out_free;
+	for (int k = 0; k < TSEND_CNT_MAX; k++) {
+		r->base[k] = calloc(r->nr_cpus, sizeof(__u64));
+		r->now[k] = calloc(r->nr_cpus, sizeof(__u64));
+		if (!r->base[k] || !r->now[k])
+			goto out_free;
+	}
+	r->skel = open_skel(o->btf_path, &r->probes, err, errlen);
+	if (!r->skel) {
+		e = -errno;
+		goto out_free;
+	}
+	set_filters(r->skel, o);
+	e = bpf_map__set_max_entries(r->skel->maps.events, ring_size(o->buffer_bytes));
+	if (e) {
+		snprintf(err, errlen, "--buffer: cannot size the ring buffer: %s",
+			 strerror(-e));
+		goto out_destroy;
+	}
+	bpf_program__set_autoload(r->skel->progs.inet_sock_set_state_raw,
+				  r->skel->rodata->filter_by_sock);
+	e = load_and_attach(r->skel, r->probes, err, errlen);
+	if (e)
+		goto out_destroy;
+	if (r->skel->rodata->filter_by_sock) {
+		r->sock_state = bpf_program__attach_raw_tracepoint(
+			r->skel->progs.inet_sock_set_state_raw, "inet_sock_set_state");
+		if (!r->sock_state) {
+			e = -errno;
+			snprintf(err, errlen, "inet_sock_set_state: cannot attach: %s",
+				 strerror(-e));
+			goto out_destroy;
+		}
+	}
+	fill_meta(r);
+	e = open_file(r);
+	if (e) {
+		snprintf(err, errlen, "%s: cannot create: %s", r->output ? r->output : o->output,
+			 strerror(-e));
+		goto out_destroy;
+	}
+	r->rb = ring_buffer__new(bpf_map__fd(r->skel->maps.events), handle_event, r, NULL);
+	if (!r->rb) {
+		e = -errno;
+		snprintf(err, errlen, "cannot open the ring buffer: %s", strerror(-e));
+		goto out_close_file;
+	}
+	r->last_flush_ns = clock_ns(CLOCK_MONOTONIC);
+	return r;
+
+out_close_file:
+	trace_writer__close(r->w, NULL);
+out_destroy:
+	bpf_link__destroy(r->sock_state);
+	probes__free(r->probes);
+	tsend_bpf__destroy(r->skel);
+out_free:
+	for (int k = 0; k < TSEND_CNT_MAX; k++) {
+		free(r->base[k]);
+		free(r->now[k]);
+	}
+	free(r->output);
+	free(r);
+	errno = -e;
+	return NULL;
+}
+
+int recorder__poll(struct recorder *r, int timeout_ms)
+{
+	__u64 before = r->records, now;
+	int e;
+
+	if (!r->w)
+		return r->write_err ? r->write_err : -EFBIG;
+	e = ring_buffer__poll(r->rb, timeout_ms);
+	if (r->write_err)
+		return r->write_err;
+	if (e < 0 && e != -EINTR)
+		return e;
+	/* a block a second: a killed recording loses at most that much */
+	now = clock_ns(CLOCK_MONOTONIC);
+	if (now - r->last_flush_ns >= 1000000000ULL) {
+		r->last_flush_ns = now;
+		e = trace_writer__flush(r->w);
+		if (e)
+			return e;
+	}
+	return e == -EINTR ? -EINTR : (int)(r->records - before);
+}
+
+__u64 recorder__records(const struct recorder *r)
+{
+	return r->records;
+}
+
+__u32 recorder__files(const struct recorder *r)
+{
+	return r->files;
+}
+
+const struct trace_probe *recorder__probes(const struct recorder *r, __u32 *nr)
+{
+	return probes__rows(r->probes, nr);
+}
+
+int recorder__close(struct recorder *r, __u64 *lost, __u64 *untracked)
+{
+	int err = 0;
+
+	if (!r)
+		return 0;
+	/* detach first, then drain what is already in the ring */
+	bpf_link__destroy(r->sock_state);
+	probes__free(r->probes);
+	if (r->w && !r->write_err)
+		ring_buffer__consume(r->rb);
+	if (r->w)
+		err = close_file(r);
+	read_counters(r);
+	if (lost || untracked) {
+		__u64 l = 0, u = 0;
+
+		for (int c = 0; c < r->nr_cpus; c++) {
+			l += r->now[TSEND_CNT_LOST][c];
+			u += r->now[TSEND_CNT_UNTRACKED][c];
+		}
+		if (lost)
+			*lost = l;
+		if (untracked)
+			*untracked = u;
+	}
+	ring_buffer__free(r->rb);
+	tsend_bpf__destroy(r->skel);
+	for (int k = 0; k < TSEND_CNT_MAX; k++) {
+		free(r->base[k]);
+		free(r->now[k]);
+	}
+	free(r->output);
+	free(r);
+	return err ? err : 0;
+}
