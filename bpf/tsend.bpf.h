@@ -34,6 +34,8 @@ const volatile char targ_comm[TSEND_COMM_LEN] __weak = {};
 const volatile __u64 targ_cgroup __weak = 0;
 const volatile __u16 targ_port __weak = 0;
 const volatile __s32 targ_ifindex __weak = 0;
+/* ifindex is per network namespace: --dev names the recorder's */
+const volatile __u32 targ_netns __weak = 0;
 /* A task filter is set: skb events need their socket in the socks map. */
 const volatile bool filter_by_sock __weak = false;
 const volatile __u32 targ_snaplen __weak = TSEND_SNAP_DEFAULT;
@@ -340,7 +342,9 @@ static __always_inline int handle_skb(void *ctx, __u8 stage, __u8 mech,
 		return 0;
 	if (ifindex < 0)
 		ifindex = BPF_CORE_READ(skb, dev, ifindex);
-	if (targ_ifindex && ifindex && ifindex != targ_ifindex)
+	if (targ_ifindex && ifindex &&
+	    (ifindex != targ_ifindex ||
+	     BPF_CORE_READ(skb, dev, nd_net.net, ns.inum) != targ_netns))
 		return 0;
 
 	s = bpf_map_lookup_elem(&scratch, &zero);

@@ -117,6 +117,7 @@ enum {
 	OPT_BTF,
 	OPT_JSON,
 	OPT_HEADER,
+	OPT_NO_FENTRY,
 };
 
 static const struct argp_option record_opts[] = {
@@ -134,6 +135,7 @@ static const struct argp_option record_opts[] = {
 	{ "max-size", OPT_MAX_SIZE, "SIZE", 0, "Rotate or stop when a file reaches SIZE (default 1G)", 0 },
 	{ "max-files", OPT_MAX_FILES, "N", 0, "Rotate over N files FILE, FILE.1, ... (default 1: stop)", 0 },
 	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF when /sys/kernel/btf/vmlinux is missing", 0 },
+	{ "no-fentry", OPT_NO_FENTRY, NULL, 0, "Use kprobes and raw tracepoints, not fentry/tp_btf", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's debug output", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
 	{},
@@ -170,11 +172,17 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 			die_usage(state, "--port", arg, "must be 1 to 65535");
 		env.rec.port = v;
 		break;
-	case 'd':
+	case 'd': {
+		struct stat st;
+
 		env.rec.ifindex = if_nametoindex(arg);
 		if (!env.rec.ifindex)
 			die_usage(state, "--dev", arg, "no such interface");
+		if (stat("/proc/self/ns/net", &st))
+			die_usage(state, "--dev", arg, "cannot read this network namespace");
+		env.rec.netns = st.st_ino;
 		break;
+	}
 	case 's':
 		if (parse_u64(arg, TSEND_DATA_MAX, &v))
 			die_usage(state, "--snaplen", arg, "must be 0 to 1024");
@@ -218,6 +226,9 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 		if (access(arg, R_OK))
 			die_usage(state, "--btf", arg, strerror(errno));
 		env.rec.btf_path = arg;
+		break;
+	case OPT_NO_FENTRY:
+		env.rec.no_fentry = true;
 		break;
 	case 'v':
 		env.verbose = true;
@@ -384,8 +395,9 @@ static int cmd_record(int argc, char **argv)
 
 static const struct argp_option common_opts[] = {
 	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF when /sys/kernel/btf/vmlinux is missing", 0 },
+	{ "no-fentry", OPT_NO_FENTRY, NULL, 0, "probes: as record --no-fentry would attach", 0 },
 	{ "json", OPT_JSON, NULL, 0, "JSON output", 0 },
-	{ "header", OPT_HEADER, NULL, 0, "dump: print the file header first", 0 },
+	{ "header", OPT_HEADER, NULL, 0, "dump: the file header and end block, not the records", 0 },
 	{ "verbose", 'v', NULL, 0, "More output", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
 	{},
@@ -401,6 +413,9 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_JSON:
 		env.json = true;
+		break;
+	case OPT_NO_FENTRY:
+		env.rec.no_fentry = true;
 		break;
 	case OPT_HEADER:
 		env.header = true;
@@ -469,7 +484,8 @@ static int cmd_probes(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	libbpf_set_print(libbpf_print_fn);
-	e = recorder__probe_only(env.rec.btf_path, rows, &nr, err, sizeof(err));
+	e = recorder__probe_only(env.rec.btf_path, env.rec.no_fentry, rows, &nr, err,
+				 sizeof(err));
 	if (nr)
 		print_probes(rows, nr);
 	if (e)
@@ -482,83 +498,89 @@ static int cmd_probes(int argc, char **argv)
 
 static const char dump_doc[] =
 	"Print a trace file, one record a line.\v"
-	"USAGE: tsend-trace dump FILE [--json] [--header]";
+	"USAGE: tsend-trace dump FILE [--json] [--header]\n\n"
+	"EXAMPLES:\n"
+	"    tsend-trace dump out.trace | grep net_dev_start_xmit\n"
+	"    tsend-trace dump --json out.trace | jq .seq\n"
+	"    tsend-trace dump --header out.trace   # kernel, probes, losses";
 
 static const char report_doc[] =
 	"Summarise a trace file: events per stage, flows, losses and per-stage "
 	"latency of the skbs followed end to end.\v"
-	"USAGE: tsend-trace report FILE [--json]";
+	"USAGE: tsend-trace report FILE [--json]\n\n"
+	"EXAMPLES:\n"
+	"    tsend-trace report out.trace\n"
+	"    tsend-trace report --json out.trace > report.json";
 
-/* Reads every record of env.file into fn; errors say file and offset. */
-static int read_trace(int (*fn)(void *ctx, const struct trace_meta *m,
-				const void *rec, __u32 len),
-		      void *ctx, const struct trace_meta **meta,
-		      const struct trace_stats **stats, struct trace_reader **out)
+/* A malformed record was printed or counted: go on, exit non-zero later.
+ * Anything else (out of memory, a write error) stops the read. */
+static bool saw_malformed;
+
+static int keep_going(int err)
 {
-	char err[512];
-	struct trace_reader *r = trace_reader__open(env.file, err, sizeof(err));
-	const void *rec;
-	__u32 len;
-	int e;
-
-	if (!r) {
-		fprintf(stderr, "tsend-trace: %s\n", err);
-		return 1;
+	if (err == -EINVAL) {
+		saw_malformed = true;
+		return 0;
 	}
-	*meta = trace_reader__meta(r);
-	while ((e = trace_reader__next(r, &rec, &len)) > 0)
-		if (fn(ctx, *meta, rec, len))
-			break;
-	*stats = trace_reader__stats(r);
-	*out = r;
-	if (e < 0) {
-		fprintf(stderr, "tsend-trace: %s\n", trace_reader__error(r));
-		return 1;
-	}
-	if (trace_reader__warning(r))
-		fprintf(stderr, "tsend-trace: warning: %s\n", trace_reader__warning(r));
-	return 0;
+	return err < 0;
 }
 
-static int dump_one(void *ctx, const struct trace_meta *m, const void *rec, __u32 len)
-{
-	(void)ctx;
-	return dump_record(stdout, rec, len, m, env.json) < 0;
-}
-
-static int report_one(void *ctx, const struct trace_meta *m, const void *rec, __u32 len)
-{
-	(void)m;
-	return report__add(ctx, rec, len) < 0;
-}
-
+/*
+ * dump and report: read every record of env.file. What was read before a
+ * corrupt block is still printed; the error names the file and offset.
+ */
 static int cmd_read(int argc, char **argv, bool report)
 {
 	struct argp argp = { common_opts, common_parse, "FILE", report ? report_doc : dump_doc,
 			     NULL, NULL, NULL };
-	const struct trace_meta *meta = NULL;
-	const struct trace_stats *stats = NULL;
-	struct trace_reader *r = NULL;
 	struct report *rep = NULL;
-	int ret;
+	struct trace_reader *r;
+	const struct trace_meta *meta;
+	const void *rec;
+	char err[512];
+	int e, ret = 0;
+	__u32 len;
 
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (!env.file) {
-		fprintf(stderr, "tsend-trace: %s: a trace FILE is required\n", argv[0]);
+		fprintf(stderr, "tsend-trace %s: a trace FILE is required\n", argv[0]);
 		return EXIT_USAGE;
 	}
-	if (report) {
-		rep = report__new();
-		if (!rep)
-			return 1;
-	} else if (env.header) {
-		/* the header needs the reader open: print it from the first pass */
+	r = trace_reader__open(env.file, err, sizeof(err));
+	if (!r) {
+		fprintf(stderr, "tsend-trace: %s\n", err);
+		return 1;
 	}
-	ret = read_trace(report ? report_one : dump_one, rep, &meta, &stats, &r);
-	if (r && report && report__print(rep, stdout, meta, stats, env.json) < 0)
+	meta = trace_reader__meta(r);
+	if (report && !(rep = report__new())) {
+		trace_reader__close(r);
+		return 1;
+	}
+	while ((e = trace_reader__next(r, &rec, &len)) > 0) {
+		if (env.header && !report)
+			continue; /* only the end block is wanted */
+		if (keep_going(report ? report__add(rep, rec, len)
+				      : dump_record(stdout, rec, len, meta, env.json))) {
+			e = -EIO;
+			break;
+		}
+	}
+	if (e < 0) {
+		fprintf(stderr, "tsend-trace: %s\n",
+			e == -EIO ? "cannot write the output" : trace_reader__error(r));
 		ret = 1;
-	if (r && !report && env.header)
-		dump_header(stdout, meta, stats, env.json);
+	} else if (trace_reader__warning(r)) {
+		fprintf(stderr, "tsend-trace: warning: %s\n", trace_reader__warning(r));
+	}
+	if (report && report__print(rep, stdout, meta, trace_reader__stats(r), env.json) < 0)
+		ret = 1;
+	if (!report && env.header)
+		dump_header(stdout, meta, trace_reader__stats(r), env.json);
+	if (saw_malformed) {
+		fprintf(stderr, "tsend-trace: %s: malformed records (shown as such)\n",
+			env.file);
+		ret = 1;
+	}
 	report__free(rep);
 	trace_reader__close(r);
 	return ret;

@@ -14,7 +14,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -96,29 +95,38 @@ static int do_recv(int lfd)
 	return n < 0;
 }
 
+/* HOST is numeric (IPv4 or IPv6): no resolver, so static builds work */
 static int do_send(const char *host, const char *port, int nodelay, long wait_ms,
 		   int nsizes, char **sizes)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
-	struct sockaddr_storage local;
-	socklen_t llen = sizeof(local);
+	struct sockaddr_storage peer = { 0 }, local;
+	socklen_t plen, llen = sizeof(local);
 	unsigned long long off = 0;
 	int fd, one = 1;
+	struct sockaddr_in *a4 = (void *)&peer;
+	struct sockaddr_in6 *a6 = (void *)&peer;
 
-	if (getaddrinfo(host, port, &hints, &ai)) {
-		fprintf(stderr, "tcp_sender: cannot resolve %s\n", host);
-		return 1;
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(parse_num(port, 65535));
+		plen = sizeof(*a4);
+	} else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(parse_num(port, 65535));
+		plen = sizeof(*a6);
+	} else {
+		fprintf(stderr, "tcp_sender: '%s' is not a numeric address\n", host);
+		return 2;
 	}
-	fd = socket(ai->ai_family, SOCK_STREAM, 0);
-	if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen)) {
+	fd = socket(peer.ss_family, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (void *)&peer, plen)) {
 		perror("tcp_sender: connect");
-		freeaddrinfo(ai);
 		return 1;
 	}
-	freeaddrinfo(ai);
 	if (nodelay)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	getsockname(fd, (void *)&local, &llen);
+	/* sin_port and sin6_port sit at the same offset */
 	printf("sport %d\n", ntohs(((struct sockaddr_in *)&local)->sin_port));
 	for (int i = 0; i < nsizes; i++) {
 		long size = parse_num(sizes[i], 64L << 20);

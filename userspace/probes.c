@@ -53,14 +53,15 @@ static const struct probe_def defs[] = {
 	{ TSEND_STAGE_SYS_SENDTO, "__sys_sendto", { "__sys_sendto" },
 	  "syscalls/sys_enter_sendto", "syscalls/sys_exit_sendto", NULL,
 	  { { TSEND_MECH_FENTRY, "__sys_sendto", "__sys_sendto_exit" },
-	    { TSEND_MECH_TP, "sys_enter_sendto", "sys_exit_sendto" },
-	    { TSEND_MECH_KPROBE, "__sys_sendto_kprobe", "__sys_sendto_kretprobe" } } },
+	    { TSEND_MECH_KPROBE, "__sys_sendto_kprobe", "__sys_sendto_kretprobe" },
+	    { TSEND_MECH_TP, "sys_enter_sendto", "sys_exit_sendto" } } },
 	{ TSEND_STAGE_SYS_SENDMSG, "__sys_sendmsg", { "__sys_sendmsg" },
 	  "syscalls/sys_enter_sendmsg", "syscalls/sys_exit_sendmsg", NULL,
 	  { { TSEND_MECH_FENTRY, "__sys_sendmsg", "__sys_sendmsg_exit" },
-	    { TSEND_MECH_TP, "sys_enter_sendmsg", "sys_exit_sendmsg" },
-	    { TSEND_MECH_KPROBE, "__sys_sendmsg_kprobe", "__sys_sendmsg_kretprobe" } } },
-	{ TSEND_STAGE_SOCK_SENDMSG, "sock_sendmsg", { "sock_sendmsg" },
+	    { TSEND_MECH_KPROBE, "__sys_sendmsg_kprobe", "__sys_sendmsg_kretprobe" },
+	    { TSEND_MECH_TP, "sys_enter_sendmsg", "sys_exit_sendmsg" } } },
+	/* since 6.6 (and 6.1.56) send() goes through __sock_sendmsg */
+	{ TSEND_STAGE_SOCK_SENDMSG, "sock_sendmsg", { "__sock_sendmsg", "sock_sendmsg" },
 	  "sock/sock_send_length", NULL, NULL,
 	  { FENTRY("sock_sendmsg"), KPROBE("sock_sendmsg_kprobe"),
 	    TP_BTF("sock_send_length_btf"), RAW_TP("sock_send_length_raw") } },
@@ -296,7 +297,7 @@ static void probe_fentry(struct probes *p)
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &opts);
 	if (fd < 0) {
 		snprintf(p->fentry_why, sizeof(p->fentry_why),
-			 "tracing programs refused (%s)", strerrorname_np(-fd) ?: "?");
+			 "refused (%s)", strerrorname_np(-fd) ?: "?");
 		return;
 	}
 	lfd = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
@@ -317,7 +318,7 @@ static void probe_kprobe(struct probes *p)
 		return;
 	}
 	snprintf(p->kprobe_why, sizeof(p->kprobe_why),
-		 "no kprobes in this kernel");
+		 "not in this kernel");
 }
 
 /* A tracepoint exists for BPF if vmlinux BTF has its btf_trace_ typedef. */
@@ -391,7 +392,7 @@ static const char *alt_unusable(struct probes *p, const struct probe_def *d,
 		return NULL;
 	case TSEND_MECH_TP_BTF:
 		if (!p->fentry_ok)
-			return "tp_btf needs tracing programs, refused here";
+			return "needs fentry (tracing programs)";
 		return have_raw_tp(p, d->tp) ? NULL : "no such tracepoint";
 	case TSEND_MECH_RAW_TP:
 		if (!p->raw_tp_ok)
@@ -485,7 +486,7 @@ static void add_row(struct probes *p, __u16 stage, __u8 mech, const char *func,
 }
 
 struct probes *probes__select(struct bpf_object *obj, const char *btf_path,
-			      char *err, size_t errlen)
+			      bool no_fentry, char *err, size_t errlen)
 {
 	struct probes *p = calloc(1, sizeof(*p));
 	char detail[sizeof(p->rows[0].detail)];
@@ -510,7 +511,10 @@ struct probes *probes__select(struct bpf_object *obj, const char *btf_path,
 	p->ftrace_funcs = read_file(TRACEFS "/available_filter_functions", &p->ftrace_len);
 	if (!p->ftrace_funcs) /* no tracefs: kallsyms still names the symbols */
 		p->ftrace_funcs = read_file("/proc/kallsyms", &p->ftrace_len);
-	probe_fentry(p);
+	if (no_fentry)
+		snprintf(p->fentry_why, sizeof(p->fentry_why), "off (--no-fentry)");
+	else
+		probe_fentry(p);
 	probe_kprobe(p);
 	p->raw_tp_ok = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL) == 1;
 	p->kfree_skb_reason = kfree_skb_has_reason(p);

@@ -180,7 +180,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	}
 	r->records++;
 	r->file_records++;
-	if (r->o.max_size && trace_writer__size(r->w) >= r->o.max_size) {
+	if (r->o.max_size && trace_writer__estimate(r->w) >= r->o.max_size) {
 		err = rotate(r);
 		if (err) {
 			r->write_err = err;
@@ -202,6 +202,7 @@ static void set_filters(struct tsend_bpf *skel, const struct record_opts *o)
 	ro->targ_cgroup = o->cgroup_id;
 	ro->targ_port = o->port;
 	ro->targ_ifindex = o->ifindex;
+	ro->targ_netns = o->netns;
 	ro->filter_by_sock = o->tgid || o->comm || o->cgroup_id;
 	ro->targ_snaplen = o->snaplen > TSEND_DATA_MAX ? TSEND_DATA_MAX : o->snaplen;
 	ro->targ_payload = o->payload > TSEND_DATA_MAX ? TSEND_DATA_MAX : o->payload;
@@ -217,8 +218,8 @@ static __u32 ring_size(__u64 want)
 }
 
 /* Open the skeleton and let the probe table choose; shared with probes. */
-static struct tsend_bpf *open_skel(const char *btf_path, struct probes **probes,
-				   char *err, size_t errlen)
+static struct tsend_bpf *open_skel(const char *btf_path, bool no_fentry,
+				   struct probes **probes, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_path);
 	struct tsend_bpf *skel = tsend_bpf__open_opts(&oo);
@@ -227,7 +228,7 @@ static struct tsend_bpf *open_skel(const char *btf_path, struct probes **probes,
 		snprintf(err, errlen, "cannot open BPF object: %s", strerror(errno));
 		return NULL;
 	}
-	*probes = probes__select(skel->obj, btf_path, err, errlen);
+	*probes = probes__select(skel->obj, btf_path, no_fentry, err, errlen);
 	if (!*probes) {
 		int e = errno;
 
@@ -255,11 +256,11 @@ static int load_and_attach(struct tsend_bpf *skel, struct probes *probes,
 	return e;
 }
 
-int recorder__probe_only(const char *btf_path, struct trace_probe *rows,
-			 __u32 *nr, char *err, size_t errlen)
+int recorder__probe_only(const char *btf_path, bool no_fentry,
+			 struct trace_probe *rows, __u32 *nr, char *err, size_t errlen)
 {
 	struct probes *probes = NULL;
-	struct tsend_bpf *skel = open_skel(btf_path, &probes, err, errlen);
+	struct tsend_bpf *skel = open_skel(btf_path, no_fentry, &probes, err, errlen);
 	const struct trace_probe *src;
 	int e;
 
@@ -296,7 +297,7 @@ struct recorder *recorder__open(const struct record_opts *o, char *err,
 		if (!r->base[k] || !r->now[k])
 			goto out_free;
 	}
-	r->skel = open_skel(o->btf_path, &r->probes, err, errlen);
+	r->skel = open_skel(o->btf_path, o->no_fentry, &r->probes, err, errlen);
 	if (!r->skel) {
 		e = -errno;
 		goto out_free;

@@ -71,8 +71,11 @@ struct trace_writer *trace_writer__open(const char *path,
 int trace_writer__append(struct trace_writer *w, const void *rec, __u32 len);
 /* Writes the buffered records as a block now (call about once a second). */
 int trace_writer__flush(struct trace_writer *w);
-/* Bytes on disk so far, header and blocks (for --max-size rotation). */
+/* Bytes on disk so far, header and blocks. */
 __u64 trace_writer__size(const struct trace_writer *w);
+/* What the file would hold if the buffered records were written now, at the
+ * compression ratio seen so far (for --max-size rotation). */
+__u64 trace_writer__estimate(const struct trace_writer *w);
 /* Flushes, writes the end block with stats (may be NULL) and closes. */
 int trace_writer__close(struct trace_writer *w, const struct trace_stats *stats);
 

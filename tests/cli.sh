@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# The command lines: help, usage errors (exit 2, one line naming the flag)
+# and bad files (exit 1, naming the file and offset). No root needed.
+set -u
+. "$(dirname "$0")/lib.sh"
+d=$(tmpdir)
+trap 'rm -rf "$d"' EXIT
+REPLAY=$BUILD/tsend-replay
+
+expect_exit "tsend-trace with no command: usage, exit 2" 2 "$TRACE"
+expect_exit "tsend-trace --help: exit 0" 0 "$TRACE" --help
+expect_exit "unknown command: exit 2" 2 "$TRACE" frobnicate
+for c in record probes dump report; do
+	expect_exit "$c --help: exit 0" 0 "$TRACE" "$c" --help
+	check "$c --help shows USAGE and EXAMPLES or options" \
+		bash -c "'$TRACE' $c --help 2>&1 | grep -q USAGE"
+done
+expect_exit "tsend-replay --help: exit 0" 0 "$REPLAY" --help
+expect_exit "tsend-replay with no command: exit 2" 2 "$REPLAY"
+
+# bad_flag FLAG VALUE: exit 2 and a message naming the flag
+bad_flag() {
+	local rc=0
+	"$TRACE" record -o "$d/never.trace" "$1" "$2" >"$d/out" 2>"$d/err" || rc=$?
+	if [ "$rc" = 2 ] && grep -q -- "$1" "$d/err" && [ ! -e "$d/never.trace" ]; then
+		pass "record $1 '$2': exit 2 naming the flag"
+	else
+		fail "record $1 '$2': exit $rc, stderr: $(head -1 "$d/err")"
+	fi
+}
+bad_flag --port 0
+bad_flag --port 70000
+bad_flag --port 80x
+bad_flag --pid -3
+bad_flag --snaplen 5000
+bad_flag --payload 2048
+bad_flag --buffer 12X
+bad_flag --buffer 1K
+bad_flag --duration -1
+bad_flag --duration abc
+bad_flag --count 0
+bad_flag --max-size 1K
+bad_flag --max-files 0
+bad_flag --dev no-such-if0
+bad_flag --comm this-name-is-far-too-long
+bad_flag --btf /nonexistent/vmlinux
+bad_flag --cgroup /nonexistent
+expect_exit "record with an unknown option: exit 2" 2 "$TRACE" record --bogus
+expect_exit "dump without FILE: exit 2" 2 "$TRACE" dump
+expect_exit "report with two files: exit 2" 2 "$TRACE" report a b
+
+# bad_file NAME FILE WORDS: dump exits 1 with one line naming file and words
+bad_file() {
+	local rc=0
+	"$TRACE" dump "$2" >/dev/null 2>"$d/err" || rc=$?
+	if [ "$rc" = 1 ] && [ "$(wc -l <"$d/err")" = 1 ] && grep -q "$2" "$d/err" &&
+		grep -q "$3" "$d/err"; then
+		pass "$1: exit 1, one line naming the file"
+	else
+		fail "$1: exit $rc, stderr: $(cat "$d/err")"
+	fi
+}
+bad_file "missing file" "$d/missing.trace" "No such file"
+printf 'this is not a trace file at all, just text\n' >"$d/text.trace"
+bad_file "not a trace" "$d/text.trace" "offset 0"
+: >"$d/empty.trace"
+bad_file "empty file" "$d/empty.trace" "$d/empty.trace"
+# a real recording (tests/data/loopback.trace) with damage of each kind
+data=$ROOT/tests/data
+cp "$data/loopback.trace" "$d/flip.trace"
+# flip one bit in the last block's compressed bytes
+off=$(($(stat -c %s "$d/flip.trace") - 60))
+byte=$(od -An -tu1 -j"$off" -N1 "$d/flip.trace" | tr -d ' ')
+printf "$(printf '\\%03o' $((byte ^ 0x10)))" |
+	dd of="$d/flip.trace" bs=1 seek="$off" conv=notrunc 2>/dev/null
+bad_file "bit flip in a block" "$d/flip.trace" "offset"
+cp "$data/loopback.trace" "$d/ver.trace"
+printf '\x07' | dd of="$d/ver.trace" bs=1 seek=8 conv=notrunc 2>/dev/null
+bad_file "unknown version" "$d/ver.trace" "version"
+printf 'TSENDTRX' | dd of="$d/magic.trace" bs=1 conv=notrunc 2>/dev/null
+cat "$data/loopback.trace" | tail -c +9 >>"$d/magic.trace"
+bad_file "wrong magic" "$d/magic.trace" "offset 0"
+
+# golden outputs of the same recording: the reader and every text export
+golden() {
+	local name=$1 want=$2
+	shift 2
+	if "$@" >"$d/got" 2>"$d/err" && diff -u "$want" "$d/got" >"$d/diff"; then
+		pass "golden: $name"
+	else
+		head -20 "$d/diff" "$d/err" | sed 's/^/    /'
+		fail "golden: $name"
+	fi
+}
+golden "dump" "$data/loopback.dump.txt" "$TRACE" dump "$data/loopback.trace"
+golden "dump --json" "$data/loopback.dump.jsonl" "$TRACE" dump --json "$data/loopback.trace"
+golden "dump --header" "$data/loopback.header.txt" "$TRACE" dump --header "$data/loopback.trace"
+golden "report" "$data/loopback.report.txt" "$TRACE" report "$data/loopback.trace"
+check "dump --json: every line is JSON" python3 -c "
+import json, sys
+for line in open(sys.argv[1]):
+    json.loads(line)" "$data/loopback.dump.jsonl"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# make demo: record a loopback TCP workload of known sizes with tsend-trace,
+# then show how it was watched, the first events and the report.
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+TRACE=$BUILD/tsend-trace
+if [ "$(id -u)" != 0 ]; then
+	echo "make demo: recording needs root (BPF); run it as root" >&2
+	exit 1
+fi
+out=$BUILD/demo.trace
+port=$((20000 + RANDOM % 20000))
+sizes=(100 2000 70000 5 1448 65536)
+
+echo "== how each send-path function is watched on $(uname -r)"
+"$TRACE" probes | grep -v "inline: no symbol"
+echo
+echo "== recording: tcp_sender sends ${sizes[*]} bytes over 127.0.0.1:$port"
+"$TRACE" record -o "$out" -P "$port" -- "$BUILD/tests/tcp_sender" loop "$port" "${sizes[@]}"
+echo
+echo "== the first 12 events (tsend-trace dump $out)"
+"$TRACE" dump "$out" | head -12 | cut -c1-160
+echo
+echo "== tsend-trace report $out"
+"$TRACE" report "$out"

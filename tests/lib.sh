@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Shared by the shell tests: each check prints one line that tests/run.sh
+# counts ("ok - ", "FAIL - ", "skip - "). Source it; ROOT and BUILD are set.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+TRACE=$BUILD/tsend-trace
+SENDER=$BUILD/tests/tcp_sender
+
+pass() { echo "ok - $*"; }
+fail() { echo "FAIL - $*"; }
+# skip REASON...: only for a capability this machine truly lacks
+skip() { echo "skip - $*"; }
+
+# check NAME CMD...: runs CMD, passes if it exits 0
+check() {
+	local name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+# expect_exit NAME CODE CMD...: passes if CMD exits with CODE
+expect_exit() {
+	local name=$1 code=$2 rc=0
+	shift 2
+	"$@" >/dev/null 2>&1 || rc=$?
+	if [ "$rc" = "$code" ]; then pass "$name"; else fail "$name (exit $rc, want $code)"; fi
+}
+
+need_root() {
+	[ "$(id -u)" = 0 ]
+}
+
+tmpdir() {
+	mktemp -d "${TMPDIR:-/tmp}/tsend-test.XXXXXX"
+}

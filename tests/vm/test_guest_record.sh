@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# tsend-trace on a second kernel: Debian's 6.1 in QEMU (TCG), where fentry
+# and kprobes exist, with two e1000e NICs on a QEMU hub (no host network).
+# `probes` must pick fentry (then, with --no-fentry, kprobes) for the seed's
+# functions, e1000_xmit_frame included, and a recording of TCP from eth0 to
+# eth1 (in its own namespace) must hold those stages and every byte.
+set -u
+. "$(dirname "$0")/../lib.sh"
+if ! need_root; then
+	skip "guest test: needs root to build the initramfs devices"
+	exit 0
+fi
+if [ ! -e /dev/kvm ] && ! command -v qemu-system-x86_64 >/dev/null; then
+	"$ROOT/tests/vm/build-guest.sh" --quiet >/dev/null 2>&1 || true
+fi
+d=$(tmpdir)
+trap 'rm -rf "$d"' EXIT
+static=$BUILD/static
+if ! make -s -C "$ROOT" OUTPUT="$static" STATIC=1 "$static/tsend-trace" \
+	"$static/tests/tcp_sender" >"$d/make.log" 2>&1; then
+	sed 's/^/    /' "$d/make.log" | tail -20
+	fail "guest: static build"
+	exit 0
+fi
+
+cat >"$d/guest.sh" <<'GUEST'
+ok() { echo "ok - guest: $*"; }
+no() { echo "FAIL - guest: $*"; }
+# has_mech FILE MECH FUNC...: every FUNC's row in `probes` output uses MECH
+has_mech() {
+	f=$1 m=$2
+	shift 2
+	for fn in "$@"; do
+		if awk -v f="$fn" -v m="$m" '$1 == f && $2 == m {found=1} END {exit !found}' "$f"
+		then ok "probes: $fn by $m"
+		else no "probes: $fn by $m ($(grep "^$fn " "$f"))"; fi
+	done
+}
+# has_stage FILE MECH STAGE...: the dump holds each STAGE observed by MECH
+has_stage() {
+	f=$1 m=$2
+	shift 2
+	for st in "$@"; do
+		if awk -v s="$st" -v m="$m" '$4 == s && ($5 == m || $6 == m) {n++} END {exit !n}' "$f"
+		then ok "record: $st by $m"
+		else no "record: $st by $m"; fi
+	done
+}
+FUNCS="__sys_sendto tcp_sendmsg tcp_write_xmit __tcp_transmit_skb ip_queue_xmit ip_output ip_finish_output2 __dev_queue_xmit dev_hard_start_xmit e1000_xmit_frame"
+STAGES="__sys_sendto tcp_sendmsg tcp_write_xmit __tcp_transmit_skb __ip_queue_xmit ip_output ip_finish_output2 __dev_queue_xmit dev_hard_start_xmit e1000_xmit_frame"
+
+for i in all default eth0 eth1; do sysctl -qw net.ipv6.conf.$i.disable_ipv6=1; done
+unshare -n sleep 300 & ns=$!
+sleep 0.3
+ip link set eth1 netns $ns
+ip addr add 192.0.2.1/24 dev eth0 && ip link set eth0 up
+nsenter -t $ns -n ip addr add 192.0.2.2/24 dev eth1
+nsenter -t $ns -n ip link set eth1 up
+nsenter -t $ns -n ip link set lo up
+for _ in $(seq 50); do ip link show eth0 | grep -q LOWER_UP && break; sleep 0.1; done
+sleep 1
+
+run() { # run TAG [record options]: probes, then a recording across the NICs
+	tag=$1
+	shift
+	tsend-trace probes "$@" > /tmp/$tag.probes 2>&1
+	nsenter -t $ns -n tcp_sender recv 7001 > /tmp/$tag.recv &
+	r=$!
+	for _ in $(seq 50); do grep -q listening /tmp/$tag.recv && break; sleep 0.1; done
+	tsend-trace record -o /tmp/$tag.trace "$@" -- \
+		tcp_sender send 192.0.2.2 7001 100 2000 70000 5 > /tmp/$tag.send 2>&1
+	wait $r
+	grep -q "received 72105" /tmp/$tag.recv && ok "$tag: receiver got 72105 bytes" ||
+		no "$tag: receiver: $(cat /tmp/$tag.recv)"
+	tsend-trace dump /tmp/$tag.trace > /tmp/$tag.dump
+	tsend-trace report /tmp/$tag.trace > /tmp/$tag.report
+	grep -Eq "tcp payload (72105 bytes|[0-9]+ bytes \(72105 new\))" /tmp/$tag.report && ok "$tag: frames carry 72105 new bytes" ||
+		no "$tag: $(grep 'tcp payload' /tmp/$tag.report)"
+	grep -q ", 0 lost" /tmp/$tag.send && ok "$tag: nothing lost" || no "$tag: $(tail -3 /tmp/$tag.send)"
+}
+run fentry
+has_mech /tmp/fentry.probes fentry $FUNCS
+has_mech /tmp/fentry.probes tp_btf net:net_dev_start_xmit net:net_dev_queue skb:consume_skb
+has_stage /tmp/fentry.dump fentry $STAGES
+has_stage /tmp/fentry.dump tp_btf net_dev_start_xmit net_dev_xmit
+run kprobe --no-fentry
+has_mech /tmp/kprobe.probes kprobe $FUNCS
+has_mech /tmp/kprobe.probes raw_tp net:net_dev_start_xmit
+has_stage /tmp/kprobe.dump kprobe $STAGES
+has_stage /tmp/kprobe.dump kretprobe __sys_sendto
+echo "--- probes on the guest kernel"
+cat /tmp/fentry.probes
+GUEST
+
+rc=0
+timeout 400 "$ROOT/tests/vm/run-guest.sh" --timeout 300 --script "$d/guest.sh" \
+	--add "$static/tsend-trace" --add "$static/tests/tcp_sender" >"$d/out" 2>"$d/err" || rc=$?
+grep -E '^(ok|FAIL) - ' "$d/out"
+if [ "$rc" != 0 ] || ! grep -q '^ok - ' "$d/out"; then
+	tail -30 "$d/out" "$d/err" | sed 's/^/    /'
+	fail "guest: boot and run (exit $rc)"
+fi

@@ -1,0 +1,1038 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * tsend-trace report: counts and latencies of one recording.
+ *
+ * Records arrive one at a time and nothing is kept of them but counters,
+ * one entry per flow, one per live skb and the latency samples. An skb is
+ * followed by its address (head.skb), as pwru does: the stages are numbered
+ * in call-tree order, so an address that shows up at a stage not later than
+ * its last one is a new skb that reuses freed memory whose free went unseen.
+ * Every step from one observed stage to the next is a sample of "A → B";
+ * the percentiles are exact (nearest rank over all samples).
+ *
+ * End to end runs from the first stage of an skb to net_dev_xmit. Only
+ * skbs whose first stage is the earliest first stage of any skb that got to
+ * net_dev_xmit are counted: an skb first seen later along the path (its
+ * start was lost, or a clone or GSO segment began there) would make the
+ * path look shorter than it is.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dump.h"
+#include "report.h"
+#include "stages.h"
+
+#define STAGE_SLOTS    256	      /* head.stage is a __u8: count them all */
+#define MECH_OTHER     TSEND_MECH_MAX /* counts slot of unknown mechanisms */
+#define FLOW_SLOTS_MIN 64
+#define LIVE_SLOTS_MIN 1024
+#define TCP_FLAG_FIN   0x01
+#define TCP_FLAG_SYN   0x02
+#define NSEC_PER_SEC   1000000000ULL
+
+/*
+ * Latency samples of one transition, in ns. Signed: records of two CPUs can
+ * reach the ring buffer out of time order.
+ */
+struct samples {
+	__s64 *v;
+	size_t n, cap;
+};
+
+struct flow_stats {
+	struct tsend_flow key; /* family, ports and addresses only */
+	__u64 send_calls;      /* __sys_sendto/__sys_sendmsg entries */
+	__u64 send_bytes;      /* bytes they asked for */
+	__u64 send_returned;   /* bytes their exits returned */
+	__u64 send_errors;     /* exits with -errno */
+	__u64 frames;	       /* skbs at net_dev_start_xmit */
+	__u64 payload_bytes;   /* TCP payload of those frames */
+	__u64 new_bytes;       /* of which beyond any earlier frame: not resent */
+	__u32 snd_max;	       /* highest payload sequence sent so far */
+	bool snd_max_set;
+	__u64 retransmits;
+	__u64 drops;
+};
+
+/* Open addressing over indexes into flows[], which keeps first-seen order. */
+struct flow_table {
+	struct flow_stats *flows;
+	size_t nr, cap;
+	__u32 *slots; /* index + 1 into flows[]; 0 is empty */
+	size_t nr_slots;
+};
+
+struct skb_life {
+	__u64 addr; /* 0: empty slot (a NULL skb is never followed) */
+	__u64 first_ts;
+	__u64 last_ts;
+	__u8 first_stage;
+	__u8 last_stage;
+};
+
+/* Linear probing, deletion by backward shift: no tombstones pile up. */
+struct skb_table {
+	struct skb_life *slots;
+	size_t nr, nr_slots;
+};
+
+struct report {
+	__u64 records;
+	__u64 malformed;
+	__u64 ts_min, ts_max;
+	__u64 counts[STAGE_SLOTS][MECH_OTHER + 1];
+	struct flow_table flows;
+	struct skb_table live;
+	__u64 followed;	    /* lifecycles started */
+	__u64 freed;	    /* ... that ended at consume_skb/kfree_skb */
+	__u64 reused;	    /* ... cut short by their address coming back */
+	__u64 not_followed; /* skbs met while REPORT_LIVE_MAX were live */
+	struct samples trans[TSEND_STAGE_MAX][TSEND_STAGE_MAX];
+	struct samples e2e[TSEND_STAGE_MAX]; /* to net_dev_xmit, by first stage */
+};
+
+/* A record copied out of its buffer, which need not be aligned. */
+union report_ev {
+	struct tsend_head h;
+	struct tsend_send_event send;
+	struct tsend_tcp_event tcp;
+	struct tsend_skb_event skb;
+};
+
+struct report *report__new(void)
+{
+	struct report *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		errno = ENOMEM;
+	return r;
+}
+
+void report__free(struct report *r)
+{
+	if (!r)
+		return;
+	for (int i = 0; i < TSEND_STAGE_MAX; i++) {
+		for (int j = 0; j < TSEND_STAGE_MAX; j++)
+			free(r->trans[i][j].v);
+		free(r->e2e[i].v);
+	}
+	free(r->live.slots);
+	free(r->flows.slots);
+	free(r->flows.flows);
+	free(r);
+}
+
+static int samples_add(struct samples *s, __s64 v)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		__s64 *nv = realloc(s->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		s->v = nv;
+		s->cap = cap;
+	}
+	s->v[s->n++] = v;
+	return 0;
+}
+
+static int cmp_s64(const void *a, const void *b)
+{
+	__s64 x = *(const __s64 *)a, y = *(const __s64 *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest rank: the smallest sample with p% of all at or below it. */
+static __s64 percentile(const struct samples *s, unsigned int p)
+{
+	size_t rank = (s->n * p + 99) / 100;
+
+	return s->v[rank ? rank - 1 : 0];
+}
+
+/* splitmix64's finalizer: slab addresses differ mostly in middle bits. */
+static __u64 mix64(__u64 x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* FNV-1a over the key's bytes. */
+static __u64 flow_hash(const struct tsend_flow *k)
+{
+	const __u8 *p = (const __u8 *)k;
+	__u64 h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * The key of a flow: family, ports and the address bytes the family uses.
+ * Protocol and padding are left out, so bytes that mean nothing cannot split
+ * one flow in two; all sockets of unknown family (0) are one flow.
+ */
+static void flow_key(struct tsend_flow *k, const struct tsend_flow *f)
+{
+	size_t n = f->family == AF_INET ? 4 : sizeof(k->saddr);
+
+	memset(k, 0, sizeof(*k));
+	k->family = f->family;
+	if (!f->family)
+		return;
+	k->sport = f->sport;
+	k->dport = f->dport;
+	memcpy(k->saddr, f->saddr, n);
+	memcpy(k->daddr, f->daddr, n);
+}
+
+static int flows_rehash(struct flow_table *t)
+{
+	size_t n = t->nr_slots ? t->nr_slots * 2 : FLOW_SLOTS_MIN;
+	__u32 *slots = calloc(n, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->nr; i++) {
+		size_t j = flow_hash(&t->flows[i].key) & (n - 1);
+
+		while (slots[j])
+			j = (j + 1) & (n - 1);
+		slots[j] = i + 1;
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->nr_slots = n;
+	return 0;
+}
+
+static struct flow_stats *flow_append(struct flow_table *t, const struct tsend_flow *k)
+{
+	struct flow_stats *fs;
+
+	if (t->nr == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+
+		fs = realloc(t->flows, cap * sizeof(*fs));
+		if (!fs)
+			return NULL;
+		t->flows = fs;
+		t->cap = cap;
+	}
+	fs = &t->flows[t->nr++];
+	memset(fs, 0, sizeof(*fs));
+	fs->key = *k;
+	return fs;
+}
+
+/* The counters of f's flow, created on first sight; NULL: no memory. */
+static struct flow_stats *flow_get(struct flow_table *t, const struct tsend_flow *f)
+{
+	struct tsend_flow k;
+	struct flow_stats *fs;
+	size_t mask, j;
+
+	/* at most half full: probes stay short */
+	if ((t->nr + 1) * 2 > t->nr_slots && flows_rehash(t))
+		return NULL;
+	flow_key(&k, f);
+	mask = t->nr_slots - 1;
+	for (j = flow_hash(&k) & mask; t->slots[j]; j = (j + 1) & mask) {
+		fs = &t->flows[t->slots[j] - 1];
+		if (!memcmp(&fs->key, &k, sizeof(k)))
+			return fs;
+	}
+	fs = flow_append(t, &k);
+	if (fs)
+		t->slots[j] = t->nr;
+	return fs;
+}
+
+/* Where addr is, or the empty slot where it would go. */
+static size_t live_slot(const struct skb_table *t, __u64 addr)
+{
+	size_t mask = t->nr_slots - 1, i = mix64(addr) & mask;
+
+	while (t->slots[i].addr && t->slots[i].addr != addr)
+		i = (i + 1) & mask;
+	return i;
+}
+
+static struct skb_life *live_find(const struct skb_table *t, __u64 addr)
+{
+	size_t i;
+
+	if (!t->nr)
+		return NULL;
+	i = live_slot(t, addr);
+	return t->slots[i].addr ? &t->slots[i] : NULL;
+}
+
+static int live_rehash(struct skb_table *t)
+{
+	size_t n = t->nr_slots ? t->nr_slots * 2 : LIVE_SLOTS_MIN;
+	struct skb_table nt = {.nr = t->nr, .nr_slots = n};
+
+	nt.slots = calloc(n, sizeof(*nt.slots));
+	if (!nt.slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->nr_slots; i++)
+		if (t->slots[i].addr)
+			nt.slots[live_slot(&nt, t->slots[i].addr)] = t->slots[i];
+	free(t->slots);
+	*t = nt;
+	return 0;
+}
+
+/* -ENOSPC: REPORT_LIVE_MAX skbs are live already. */
+static int live_insert(struct skb_table *t, __u64 addr, struct skb_life **e)
+{
+	size_t i;
+
+	if (t->nr >= REPORT_LIVE_MAX)
+		return -ENOSPC;
+	if ((t->nr + 1) * 2 > t->nr_slots) {
+		int err = live_rehash(t);
+
+		if (err)
+			return err;
+	}
+	i = live_slot(t, addr);
+	memset(&t->slots[i], 0, sizeof(t->slots[i]));
+	t->slots[i].addr = addr;
+	t->nr++;
+	*e = &t->slots[i];
+	return 0;
+}
+
+/* Is h (the home slot of an entry at j) cyclically within (i, j]? */
+static bool live_in_run(size_t h, size_t i, size_t j)
+{
+	return i < j ? i < h && h <= j : i < h || h <= j;
+}
+
+/*
+ * Empties e's slot and moves later entries of its probe run back into the
+ * hole when their home slot allows, so lookups never need tombstones.
+ */
+static void live_delete(struct skb_table *t, const struct skb_life *e)
+{
+	size_t mask = t->nr_slots - 1, i = e - t->slots, j = i;
+
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!t->slots[j].addr)
+			break;
+		if (live_in_run(mix64(t->slots[j].addr) & mask, i, j))
+			continue;
+		t->slots[i] = t->slots[j];
+		i = j;
+	}
+	t->slots[i].addr = 0;
+	t->nr--;
+}
+
+static bool is_free_stage(unsigned int stage)
+{
+	return stage == TSEND_STAGE_CONSUME_SKB || stage == TSEND_STAGE_KFREE_SKB;
+}
+
+static int skb_start(struct report *r, const struct tsend_head *h)
+{
+	struct skb_life *e;
+	int err;
+
+	/* seen only at its free: there is no interval to measure */
+	if (is_free_stage(h->stage))
+		return 0;
+	err = live_insert(&r->live, h->skb, &e);
+	if (err == -ENOSPC) {
+		r->not_followed++;
+		return 0;
+	}
+	if (err)
+		return err;
+	e->first_stage = e->last_stage = h->stage;
+	e->first_ts = e->last_ts = h->ts;
+	r->followed++;
+	return 0;
+}
+
+static int skb_step(struct report *r, struct skb_life *e, const struct tsend_head *h)
+{
+	int err;
+
+	err = samples_add(&r->trans[e->last_stage][h->stage], (__s64)(h->ts - e->last_ts));
+	if (!err && h->stage == TSEND_STAGE_NET_DEV_XMIT)
+		err = samples_add(&r->e2e[e->first_stage], (__s64)(h->ts - e->first_ts));
+	e->last_stage = h->stage;
+	e->last_ts = h->ts;
+	if (is_free_stage(h->stage)) {
+		live_delete(&r->live, e);
+		r->freed++;
+	}
+	return err;
+}
+
+static int follow_skb(struct report *r, const struct tsend_head *h)
+{
+	struct skb_life *e;
+
+	if (!h->skb || h->stage == TSEND_STAGE_NONE || h->stage >= TSEND_STAGE_MAX)
+		return 0;
+	e = live_find(&r->live, h->skb);
+	if (e && h->stage <= e->last_stage) {
+		/* its free went unseen and the memory is a new skb now */
+		live_delete(&r->live, e);
+		r->reused++;
+		e = NULL;
+	}
+	return e ? skb_step(r, e, h) : skb_start(r, h);
+}
+
+/* Payload of a frame: its sequence space less SYN and FIN (one each). */
+static __u32 tcp_payload(const struct tsend_skb_event *e)
+{
+	__u32 n = e->end_seq - e->seq;
+
+	if (!e->seq_valid)
+		return 0;
+	if ((e->tcp_flags & TCP_FLAG_SYN) && n)
+		n--;
+	if ((e->tcp_flags & TCP_FLAG_FIN) && n)
+		n--;
+	return n;
+}
+
+/*
+ * Bytes of a frame past the highest sequence the flow sent before: what a
+ * retransmission resends is counted once. Sequence numbers wrap, so
+ * "after" is a signed difference, as the kernel's after() is.
+ */
+static void count_new_bytes(struct flow_stats *fs, const struct tsend_skb_event *e)
+{
+	__u32 start, end;
+
+	if (!e->seq_valid)
+		return;
+	start = e->seq + !!(e->tcp_flags & TCP_FLAG_SYN);
+	end = start + tcp_payload(e);
+	if (!fs->snd_max_set) {
+		fs->snd_max = start;
+		fs->snd_max_set = true;
+	}
+	if ((__s32)(end - fs->snd_max) <= 0)
+		return;
+	if ((__s32)(start - fs->snd_max) > 0)
+		fs->snd_max = start; /* a gap: frames we did not see */
+	fs->new_bytes += end - fs->snd_max;
+	fs->snd_max = end;
+}
+
+/*
+ * Does the record add to its flow's counters? Only these records create a
+ * flow, so a flow listed always has something to show.
+ */
+static bool flow_counted(const struct tsend_head *h)
+{
+	switch (h->stage) {
+	case TSEND_STAGE_SYS_SENDTO:
+	case TSEND_STAGE_SYS_SENDMSG:
+		return h->kind == TSEND_KIND_SEND &&
+		       (h->phase == TSEND_PHASE_ENTRY || h->phase == TSEND_PHASE_EXIT);
+	case TSEND_STAGE_NET_DEV_START_XMIT:
+		return h->kind == TSEND_KIND_SKB;
+	case TSEND_STAGE_TCP_RETRANSMIT_SKB:
+	case TSEND_STAGE_KFREE_SKB:
+		return tsend_kind_size(h->kind) != 0;
+	default:
+		return false;
+	}
+}
+
+static const struct tsend_flow *ev_flow(const union report_ev *ev)
+{
+	switch (ev->h.kind) {
+	case TSEND_KIND_SEND:
+		return &ev->send.flow;
+	case TSEND_KIND_TCP:
+		return &ev->tcp.flow;
+	default:
+		return &ev->skb.flow;
+	}
+}
+
+static void count_send(struct flow_stats *fs, const struct tsend_send_event *e)
+{
+	if (e->h.phase == TSEND_PHASE_ENTRY) {
+		fs->send_calls++;
+		fs->send_bytes += e->size;
+	} else if (e->ret > 0) {
+		fs->send_returned += e->ret;
+	} else if (e->ret < 0) {
+		fs->send_errors++;
+	}
+}
+
+static int count_flow(struct report *r, const union report_ev *ev)
+{
+	struct flow_stats *fs;
+
+	if (!flow_counted(&ev->h))
+		return 0;
+	fs = flow_get(&r->flows, ev_flow(ev));
+	if (!fs)
+		return -ENOMEM;
+	switch (ev->h.stage) {
+	case TSEND_STAGE_NET_DEV_START_XMIT:
+		fs->frames++;
+		fs->payload_bytes += tcp_payload(&ev->skb);
+		count_new_bytes(fs, &ev->skb);
+		break;
+	case TSEND_STAGE_TCP_RETRANSMIT_SKB:
+		fs->retransmits++;
+		break;
+	case TSEND_STAGE_KFREE_SKB:
+		fs->drops++;
+		break;
+	default:
+		count_send(fs, &ev->send);
+		break;
+	}
+	return 0;
+}
+
+int report__add(struct report *r, const void *rec, __u32 len)
+{
+	union report_ev ev = {};
+	const char *why;
+	__u32 body;
+	int err, err2 = 0;
+
+	if (!r || (!rec && len))
+		return -EINVAL;
+	r->records++;
+	if (tsend_record_check(rec, len, &why)) {
+		r->malformed++;
+		return -EINVAL;
+	}
+	memcpy(&ev.h, rec, sizeof(ev.h));
+	body = tsend_kind_size(ev.h.kind);
+	if (body)
+		memcpy(&ev, rec, body);
+	if (r->records - r->malformed == 1 || ev.h.ts < r->ts_min)
+		r->ts_min = ev.h.ts;
+	if (ev.h.ts > r->ts_max)
+		r->ts_max = ev.h.ts;
+	r->counts[ev.h.stage][ev.h.mech < MECH_OTHER ? ev.h.mech : MECH_OTHER]++;
+	err = count_flow(r, &ev);
+	if (ev.h.kind == TSEND_KIND_SKB)
+		err2 = follow_skb(r, &ev.h);
+	return err ? err : err2;
+}
+
+/* Text output. */
+
+static const char *stage_name(unsigned int stage)
+{
+	return stage < TSEND_STAGE_MAX ? tsend_stage_name(stage) : NULL;
+}
+
+static const char *mech_slot_name(unsigned int mech)
+{
+	return mech < MECH_OTHER ? tsend_mech_name(mech) : "other";
+}
+
+/* "1.234567" s or "12.345" µs from ns, signed. */
+static void fmt_frac(char *buf, size_t size, __s64 ns, __u64 unit, int decimals, __u64 div)
+{
+	__u64 a = ns < 0 ? -(__u64)ns : (__u64)ns;
+
+	snprintf(buf, size, "%s%llu.%0*llu", ns < 0 ? "-" : "", (unsigned long long)(a / unit),
+		 decimals, (unsigned long long)(a % unit / div));
+}
+
+static void fmt_secs(char *buf, size_t size, __s64 ns)
+{
+	fmt_frac(buf, size, ns, NSEC_PER_SEC, 6, 1000);
+}
+
+static void fmt_us(char *buf, size_t size, __s64 ns)
+{
+	fmt_frac(buf, size, ns, 1000, 3, 1);
+}
+
+static __u32 stats_cpus(const struct trace_stats *stats)
+{
+	return stats->nr_cpus < TRACE_MAX_CPUS ? stats->nr_cpus : TRACE_MAX_CPUS;
+}
+
+static __u64 sum_cpus(const struct trace_stats *stats, const __u64 *v)
+{
+	__u64 sum = 0;
+
+	for (__u32 i = 0; i < stats_cpus(stats); i++)
+		sum += v[i];
+	return sum;
+}
+
+/* " (cpu 1: 2, cpu 3: 5)", wrapped before column 80 under column 19. */
+static void text_per_cpu(FILE *out, const struct trace_stats *stats, const __u64 *v, int col)
+{
+	const char *sep = " (";
+	bool any = false;
+	char item[48];
+
+	for (__u32 i = 0; i < stats_cpus(stats); i++) {
+		int n;
+
+		if (!v[i])
+			continue;
+		n = snprintf(item, sizeof(item), "cpu %u: %llu", i, (unsigned long long)v[i]);
+		if (any && col + 2 + n + 1 >= 80) {
+			fputs(",\n", out);
+			col = fprintf(out, "%19s", "");
+			sep = "";
+		}
+		col += fprintf(out, "%s%s", sep, item);
+		sep = ", ";
+		any = true;
+	}
+	if (any)
+		fputc(')', out);
+}
+
+static void text_summary(const struct report *r, FILE *out, const struct trace_meta *meta,
+			 const struct trace_stats *stats)
+{
+	char t[32];
+	__u64 n = r->records - r->malformed;
+	int col;
+
+	fprintf(out, "Summary\n  records          %llu", (unsigned long long)r->records);
+	if (r->malformed)
+		fprintf(out, " (%llu malformed, skipped)", (unsigned long long)r->malformed);
+	if (stats && stats->records != r->records)
+		fprintf(out, " (the end block says %llu)", (unsigned long long)stats->records);
+	fmt_secs(t, sizeof(t), n ? (__s64)(r->ts_max - r->ts_min) : 0);
+	fprintf(out, "\n  duration         %s s from first to last record", t);
+	if (stats && meta) {
+		fmt_secs(t, sizeof(t), (__s64)(stats->end_ns - meta->start_ns));
+		fprintf(out, "\n                   %s s of recording", t);
+	}
+	if (!stats) {
+		fputs("\n  lost events      unknown: the recording has no end block"
+		      "\n  untracked skbs   unknown\n",
+		      out);
+		return;
+	}
+	col = fprintf(out, "\n  lost events      %llu",
+		      (unsigned long long)sum_cpus(stats, stats->lost)) -
+	      1;
+	text_per_cpu(out, stats, stats->lost, col);
+	fprintf(out, "\n  untracked skbs   %llu\n",
+		(unsigned long long)sum_cpus(stats, stats->untracked));
+}
+
+static void text_probes(FILE *out, const struct trace_meta *meta)
+{
+	__u32 n = meta ? meta->nr_probes : 0, inlined = 0;
+
+	fputs("\nProbes (how each stage was observed)\n", out);
+	if (!n) {
+		fputs("  none: the recording has no probe table\n", out);
+		return;
+	}
+	if (n > TRACE_MAX_PROBES)
+		n = TRACE_MAX_PROBES;
+	fprintf(out, "  %-24s %-10s %s\n", "stage", "mechanism", "target");
+	for (__u32 i = 0; i < n; i++) {
+		const struct trace_probe *p = &meta->probes[i];
+		const char *name = stage_name(p->stage);
+
+		/* seed helpers that are inline everywhere have no stage */
+		if (p->stage == TSEND_STAGE_NONE) {
+			inlined++;
+			continue;
+		}
+		if (name)
+			fprintf(out, "  %-24s", name);
+		else
+			fprintf(out, "  %-24u", p->stage);
+		if (p->mech < TSEND_MECH_MAX)
+			fprintf(out, " %-10s ", tsend_mech_name(p->mech));
+		else
+			fprintf(out, " %-10u ", p->mech);
+		if (p->target[0])
+			tsend_text_str(out, p->target, sizeof(p->target), false);
+		else
+			fputc('-', out);
+		/* why a stage was not watched; why not better: `probes -v` */
+		if (p->detail[0] && p->mech == TSEND_MECH_NONE) {
+			fputs("\n      ", out);
+			tsend_text_str(out, p->detail, sizeof(p->detail), false);
+		}
+		fputc('\n', out);
+	}
+	if (inlined)
+		fprintf(out, "  (%u inline helpers of the seed have no symbol: "
+			"see tsend-trace probes)\n", inlined);
+}
+
+static void text_stages(const struct report *r, FILE *out)
+{
+	fprintf(out, "\nEvents per stage\n  %-24s %-10s %12s\n", "stage", "mechanism", "count");
+	for (unsigned int s = 0; s < STAGE_SLOTS; s++) {
+		for (unsigned int m = 0; m <= MECH_OTHER; m++) {
+			const char *name = stage_name(s);
+
+			if (!r->counts[s][m])
+				continue;
+			if (name)
+				fprintf(out, "  %-24s", name);
+			else
+				fprintf(out, "  %-24u", s);
+			fprintf(out, " %-10s %12llu\n", mech_slot_name(m),
+				(unsigned long long)r->counts[s][m]);
+		}
+	}
+}
+
+static void text_flows(const struct report *r, FILE *out)
+{
+	char flow[128];
+
+	fputs("\nFlows (source>destination as recorded)\n", out);
+	if (!r->flows.nr)
+		fputs("  none\n", out);
+	for (size_t i = 0; i < r->flows.nr; i++) {
+		const struct flow_stats *fs = &r->flows.flows[i];
+
+		tsend_fmt_flow(flow, sizeof(flow), &fs->key);
+		fprintf(out, "  %s\n", flow[0] ? flow : "(socket unknown)");
+		fprintf(out, "    send() calls %llu, bytes asked %llu, returned %llu",
+			(unsigned long long)fs->send_calls, (unsigned long long)fs->send_bytes,
+			(unsigned long long)fs->send_returned);
+		if (fs->send_errors)
+			fprintf(out, ", failed %llu", (unsigned long long)fs->send_errors);
+		fprintf(out, "\n    frames %llu, tcp payload %llu bytes",
+			(unsigned long long)fs->frames, (unsigned long long)fs->payload_bytes);
+		if (fs->new_bytes != fs->payload_bytes)
+			fprintf(out, " (%llu new)", (unsigned long long)fs->new_bytes);
+		fprintf(out, ", retransmits %llu, drops %llu\n",
+			(unsigned long long)fs->retransmits, (unsigned long long)fs->drops);
+	}
+}
+
+/* Sorts s in place (printing twice sorts a sorted array: same output). */
+static void text_latency_row(FILE *out, const char *to, struct samples *s)
+{
+	static const unsigned int pct[] = {50, 90, 99};
+	char v[32];
+
+	qsort(s->v, s->n, sizeof(*s->v), cmp_s64);
+	fprintf(out, "    → %-24s %8zu", to, s->n);
+	for (size_t i = 0; i < sizeof(pct) / sizeof(pct[0]); i++) {
+		fmt_us(v, sizeof(v), percentile(s, pct[i]));
+		fprintf(out, " %9s", v);
+	}
+	fmt_us(v, sizeof(v), s->v[s->n - 1]);
+	fprintf(out, " %9s\n", v);
+}
+
+/* The earliest first stage of an skb that got to net_dev_xmit, or 0. */
+static unsigned int e2e_start(const struct report *r)
+{
+	for (unsigned int s = 1; s < TSEND_STAGE_MAX; s++)
+		if (r->e2e[s].n)
+			return s;
+	return 0;
+}
+
+static __u64 e2e_excluded(const struct report *r, unsigned int start)
+{
+	__u64 n = 0;
+
+	for (unsigned int s = start + 1; s < TSEND_STAGE_MAX; s++)
+		n += r->e2e[s].n;
+	return n;
+}
+
+static void text_transitions(struct report *r, FILE *out)
+{
+	for (unsigned int a = 0; a < TSEND_STAGE_MAX; a++) {
+		bool named = false;
+
+		for (unsigned int b = 0; b < TSEND_STAGE_MAX; b++) {
+			if (!r->trans[a][b].n)
+				continue;
+			if (!named)
+				fprintf(out, "  %s\n", tsend_stage_name(a));
+			named = true;
+			text_latency_row(out, tsend_stage_name(b), &r->trans[a][b]);
+		}
+	}
+}
+
+static void text_latency(struct report *r, FILE *out)
+{
+	unsigned int start = e2e_start(r);
+	__u64 excluded = e2e_excluded(r, start);
+
+	/* %-30s: "→" takes three bytes but one column */
+	fprintf(out,
+		"\nLatency (µs) between consecutive stages of each skb\n"
+		"  %-30s %8s %9s %9s %9s %9s\n",
+		"from → to", "count", "p50", "p90", "p99", "max");
+	text_transitions(r, out);
+	if (start) {
+		fprintf(out, "  end to end, from %s\n", tsend_stage_name(start));
+		text_latency_row(out, tsend_stage_name(TSEND_STAGE_NET_DEV_XMIT), &r->e2e[start]);
+	} else {
+		fputs("  end to end: no skb followed to net_dev_xmit\n", out);
+	}
+	fprintf(out,
+		"  skbs followed %llu: freed %llu, address reused %llu, "
+		"live at the end %zu\n",
+		(unsigned long long)r->followed, (unsigned long long)r->freed,
+		(unsigned long long)r->reused, r->live.nr);
+	if (excluded)
+		fprintf(out, "  %llu reached net_dev_xmit unseen at %s: not end to end\n",
+			(unsigned long long)excluded, tsend_stage_name(start));
+	if (r->not_followed)
+		fprintf(out, "  %llu not followed: %u skbs were live already\n",
+			(unsigned long long)r->not_followed, REPORT_LIVE_MAX);
+}
+
+static void text_report(struct report *r, FILE *out, const struct trace_meta *meta,
+			const struct trace_stats *stats)
+{
+	if (meta) {
+		fputs("tsend report: ", out);
+		tsend_text_str(out, meta->kernel_release, sizeof(meta->kernel_release), false);
+		fputs(" on ", out);
+		tsend_text_str(out, meta->hostname, sizeof(meta->hostname), false);
+		fputs("\n\n", out);
+	}
+	text_summary(r, out, meta, stats);
+	text_probes(out, meta);
+	text_stages(r, out);
+	text_flows(r, out);
+	text_latency(r, out);
+}
+
+/* JSON output: one document; enums are names, or numbers when unknown. */
+
+static void json_stage(FILE *out, unsigned int stage)
+{
+	const char *name = stage_name(stage);
+
+	if (name)
+		fprintf(out, "\"%s\"", name);
+	else
+		fprintf(out, "%u", stage);
+}
+
+static void json_per_cpu(FILE *out, const struct trace_stats *stats, const __u64 *v)
+{
+	const char *sep = "";
+
+	fputc('{', out);
+	for (__u32 i = 0; i < stats_cpus(stats); i++) {
+		if (!v[i])
+			continue;
+		fprintf(out, "%s\"%u\":%llu", sep, i, (unsigned long long)v[i]);
+		sep = ",";
+	}
+	fputc('}', out);
+}
+
+static void json_summary(const struct report *r, FILE *out, const struct trace_stats *stats)
+{
+	__u64 n = r->records - r->malformed;
+
+	fprintf(out,
+		"\"summary\":{\"records\":%llu,\"malformed\":%llu,"
+		"\"first_ts_ns\":%llu,\"last_ts_ns\":%llu,"
+		"\"duration_ns\":%llu,\"end_block\":%s",
+		(unsigned long long)r->records, (unsigned long long)r->malformed,
+		(unsigned long long)(n ? r->ts_min : 0), (unsigned long long)(n ? r->ts_max : 0),
+		(unsigned long long)(n ? r->ts_max - r->ts_min : 0), stats ? "true" : "false");
+	if (!stats) {
+		fputs(",\"end_records\":null,\"lost\":null,\"lost_per_cpu\":null,"
+		      "\"untracked\":null}",
+		      out);
+		return;
+	}
+	fprintf(out, ",\"end_records\":%llu,\"lost\":%llu,\"lost_per_cpu\":",
+		(unsigned long long)stats->records,
+		(unsigned long long)sum_cpus(stats, stats->lost));
+	json_per_cpu(out, stats, stats->lost);
+	fprintf(out, ",\"untracked\":%llu}", (unsigned long long)sum_cpus(stats, stats->untracked));
+}
+
+static void json_probes(FILE *out, const struct trace_meta *meta)
+{
+	__u32 n = meta ? meta->nr_probes : 0;
+
+	if (n > TRACE_MAX_PROBES)
+		n = TRACE_MAX_PROBES;
+	fputs(",\"probes\":[", out);
+	for (__u32 i = 0; i < n; i++) {
+		const struct trace_probe *p = &meta->probes[i];
+
+		fprintf(out, "%s{\"stage\":", i ? "," : "");
+		json_stage(out, p->stage);
+		fprintf(out, ",\"stage_id\":%u,\"func\":", p->stage);
+		tsend_json_str(out, p->func, sizeof(p->func));
+		fputs(",\"mech\":", out);
+		if (p->mech < TSEND_MECH_MAX)
+			fprintf(out, "\"%s\"", tsend_mech_name(p->mech));
+		else
+			fprintf(out, "%u", p->mech);
+		fprintf(out, ",\"mech_id\":%u,\"target\":", p->mech);
+		tsend_json_str(out, p->target, sizeof(p->target));
+		fputs(",\"detail\":", out);
+		tsend_json_str(out, p->detail, sizeof(p->detail));
+		fputc('}', out);
+	}
+	fputc(']', out);
+}
+
+static void json_stages(const struct report *r, FILE *out)
+{
+	const char *sep = "";
+
+	fputs(",\"stages\":[", out);
+	for (unsigned int s = 0; s < STAGE_SLOTS; s++) {
+		for (unsigned int m = 0; m <= MECH_OTHER; m++) {
+			if (!r->counts[s][m])
+				continue;
+			fprintf(out, "%s{\"stage\":", sep);
+			json_stage(out, s);
+			fprintf(out, ",\"stage_id\":%u,\"mech\":\"%s\",\"count\":%llu}", s,
+				mech_slot_name(m), (unsigned long long)r->counts[s][m]);
+			sep = ",";
+		}
+	}
+	fputc(']', out);
+}
+
+static void json_addr(FILE *out, const char *key, const struct tsend_flow *f, const __u8 *addr)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	fprintf(out, ",\"%s\":", key);
+	if (f->family != AF_INET && f->family != AF_INET6) {
+		fputs("null", out);
+		return;
+	}
+	tsend_fmt_addr(buf, sizeof(buf), f->family, addr);
+	fprintf(out, "\"%s\"", buf);
+}
+
+static void json_flow(FILE *out, const struct flow_stats *fs)
+{
+	const struct tsend_flow *k = &fs->key;
+
+	fprintf(out, "{\"family\":%u", k->family);
+	json_addr(out, "saddr", k, k->saddr);
+	fprintf(out, ",\"sport\":%u", k->sport);
+	json_addr(out, "daddr", k, k->daddr);
+	fprintf(out,
+		",\"dport\":%u,\"send_calls\":%llu,\"send_bytes\":%llu,"
+		"\"send_returned\":%llu,\"send_errors\":%llu,"
+		"\"frames\":%llu,\"payload_bytes\":%llu,\"new_bytes\":%llu,"
+		"\"retransmits\":%llu,\"drops\":%llu}",
+		k->dport, (unsigned long long)fs->send_calls, (unsigned long long)fs->send_bytes,
+		(unsigned long long)fs->send_returned, (unsigned long long)fs->send_errors,
+		(unsigned long long)fs->frames, (unsigned long long)fs->payload_bytes,
+		(unsigned long long)fs->new_bytes, (unsigned long long)fs->retransmits,
+		(unsigned long long)fs->drops);
+}
+
+static void json_flows(const struct report *r, FILE *out)
+{
+	fputs(",\"flows\":[", out);
+	for (size_t i = 0; i < r->flows.nr; i++) {
+		if (i)
+			fputc(',', out);
+		json_flow(out, &r->flows.flows[i]);
+	}
+	fputc(']', out);
+}
+
+static void json_samples(FILE *out, struct samples *s)
+{
+	qsort(s->v, s->n, sizeof(*s->v), cmp_s64);
+	fprintf(out,
+		"\"count\":%zu,\"p50_ns\":%lld,\"p90_ns\":%lld,"
+		"\"p99_ns\":%lld,\"max_ns\":%lld}",
+		s->n, (long long)percentile(s, 50), (long long)percentile(s, 90),
+		(long long)percentile(s, 99), (long long)s->v[s->n - 1]);
+}
+
+static void json_latency(struct report *r, FILE *out)
+{
+	unsigned int start = e2e_start(r);
+	const char *sep = "";
+
+	fputs(",\"latency\":[", out);
+	for (unsigned int a = 0; a < TSEND_STAGE_MAX; a++) {
+		for (unsigned int b = 0; b < TSEND_STAGE_MAX; b++) {
+			if (!r->trans[a][b].n)
+				continue;
+			fprintf(out, "%s{\"from\":\"%s\",\"to\":\"%s\",", sep, tsend_stage_name(a),
+				tsend_stage_name(b));
+			json_samples(out, &r->trans[a][b]);
+			sep = ",";
+		}
+	}
+	fputs("],\"end_to_end\":", out);
+	if (start) {
+		fprintf(out, "{\"from\":\"%s\",\"to\":\"%s\",\"excluded\":%llu,",
+			tsend_stage_name(start), tsend_stage_name(TSEND_STAGE_NET_DEV_XMIT),
+			(unsigned long long)e2e_excluded(r, start));
+		json_samples(out, &r->e2e[start]);
+	} else {
+		fputs("null", out);
+	}
+	fprintf(out,
+		",\"skbs\":{\"followed\":%llu,\"freed\":%llu,"
+		"\"reused\":%llu,\"live\":%zu,\"not_followed\":%llu}",
+		(unsigned long long)r->followed, (unsigned long long)r->freed,
+		(unsigned long long)r->reused, r->live.nr, (unsigned long long)r->not_followed);
+}
+
+static void json_report(struct report *r, FILE *out, const struct trace_meta *meta,
+			const struct trace_stats *stats)
+{
+	fputc('{', out);
+	json_summary(r, out, stats);
+	json_probes(out, meta);
+	json_stages(r, out);
+	json_flows(r, out);
+	json_latency(r, out);
+	fputs("}\n", out);
+}
+
+int report__print(struct report *r, FILE *out, const struct trace_meta *meta,
+		  const struct trace_stats *stats, bool json)
+{
+	if (!r || !out)
+		return -EINVAL;
+	if (json)
+		json_report(r, out, meta, stats);
+	else
+		text_report(r, out, meta, stats);
+	return ferror(out) ? -EIO : 0;
+}
