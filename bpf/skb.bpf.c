@@ -7,24 +7,21 @@
  */
 #include "tsend.bpf.h"
 
-static __always_inline int handle_free(void *ctx, __u8 stage, __u8 mech,
-				       struct sk_buff *skb, int reason)
+static __always_inline int handle_free(void *ctx, __u8 stage, __u8 mech, struct sk_buff *skb,
+				       int reason)
 {
 	__u64 key = (__u64)skb, *head = bpf_map_lookup_elem(&skbs, &key);
-	struct sock *sk;
 	bool same;
 
 	if (!head)
 		return 0;
-	/* a different head, or now owned by a socket we do not follow: the
-	 * address was reused and the skb we saw was freed unseen */
+	/* a different head: the address was reused, and the skb we saw was
+	 * freed where no tracepoint fires (__kfree_skb) */
 	same = *head == (__u64)BPF_CORE_READ(skb, head);
 	bpf_map_delete_elem(&skbs, &key);
-	sk = BPF_CORE_READ(skb, sk);
-	if (!same || (sk && !sock_wanted(sk)))
+	if (!same)
 		return 0;
-	return handle_skb(ctx, stage, mech, skb, NULL, -1, reason,
-			  SEQ_FROM_HEADERS, false);
+	return handle_skb(ctx, stage, mech, skb, NULL, -1, reason, SEQ_FROM_HEADERS, false);
 }
 
 SEC("tp_btf/consume_skb")
@@ -45,8 +42,7 @@ int BPF_PROG(kfree_skb_btf, struct sk_buff *skb, void *location)
 {
 	int reason = kfree_skb_has_reason ? (int)ctx[2] : 0;
 
-	return handle_free(ctx, TSEND_STAGE_KFREE_SKB, TSEND_MECH_TP_BTF, skb,
-			   reason);
+	return handle_free(ctx, TSEND_STAGE_KFREE_SKB, TSEND_MECH_TP_BTF, skb, reason);
 }
 
 SEC("raw_tp/kfree_skb")
@@ -54,6 +50,5 @@ int BPF_PROG(kfree_skb_raw, struct sk_buff *skb, void *location)
 {
 	int reason = kfree_skb_has_reason ? (int)ctx[2] : 0;
 
-	return handle_free(ctx, TSEND_STAGE_KFREE_SKB, TSEND_MECH_RAW_TP, skb,
-			   reason);
+	return handle_free(ctx, TSEND_STAGE_KFREE_SKB, TSEND_MECH_RAW_TP, skb, reason);
 }

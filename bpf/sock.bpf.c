@@ -28,9 +28,8 @@ static __always_inline struct sock *fd_to_sock(int fd)
 	return BPF_CORE_READ(sock, sk);
 }
 
-static __always_inline int handle_send_enter(__u8 stage, __u8 mech, int fd,
-					     const void *ubuf, __u64 size,
-					     __u32 flags)
+static __always_inline int handle_send_enter(__u8 stage, __u8 mech, int fd, const void *ubuf,
+					     __u64 size, __u32 flags)
 {
 	struct tsend_send_event *e;
 	struct send_args args = {};
@@ -50,6 +49,13 @@ static __always_inline int handle_send_enter(__u8 stage, __u8 mech, int fd,
 		return 0; /* socks map full: this socket cannot be followed */
 	if (!sock_wanted(sk))
 		return 0;
+	if (filter_by_sock) {
+		/* its ports, for frames the kernel sends for it from elsewhere */
+		__u32 ports = ((__u32)BPF_CORE_READ(sk, __sk_common.skc_num) << 16) |
+			      bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+
+		bpf_map_update_elem(&flow_ports, &ports, &zero, BPF_NOEXIST);
+	}
 	tid = (__u32)bpf_get_current_pid_tgid();
 	args.sk = key;
 	args.fd = fd;
@@ -75,11 +81,10 @@ static __always_inline int handle_send_enter(__u8 stage, __u8 mech, int fd,
 			n = 0;
 	}
 	e->payload_len = n;
-	fill_head(&e->h, sizeof(*e) + n, stage, TSEND_KIND_SEND, TSEND_PHASE_ENTRY,
-		  mech, sk, NULL);
+	fill_head(&e->h, sizeof(*e) + n, stage, TSEND_KIND_SEND, TSEND_PHASE_ENTRY, mech, sk, NULL);
 	n += sizeof(*e);
 	barrier_var(n);
-	if (bpf_ringbuf_output(&events, e, n & DATA_MASK, 0))
+	if (bpf_ringbuf_output(&events, e, n & DATA_MASK, rb_flags()))
 		count(TSEND_CNT_LOST);
 	return 0;
 }
@@ -104,18 +109,16 @@ static __always_inline int handle_send_exit(__u8 stage, __u8 mech, long ret)
 		return 0;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
-	fill_head(&e->h, sizeof(*e), stage, TSEND_KIND_SEND, TSEND_PHASE_EXIT,
-		  mech, sk, NULL);
+	fill_head(&e->h, sizeof(*e), stage, TSEND_KIND_SEND, TSEND_PHASE_EXIT, mech, sk, NULL);
 	fill_flow_sk(&e->flow, sk);
 	e->fd = fd;
 	e->ret = ret;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
 
 /* sendmsg(2): the size is the sum of the iovecs (the first 8 are read). */
-static __always_inline int handle_sendmsg_enter(__u8 mech, int fd,
-						struct user_msghdr *umsg,
+static __always_inline int handle_sendmsg_enter(__u8 mech, int fd, struct user_msghdr *umsg,
 						__u32 flags)
 {
 	struct user_msghdr m = {};
@@ -125,23 +128,20 @@ static __always_inline int handle_sendmsg_enter(__u8 mech, int fd,
 	if (bpf_probe_read_user(&m, sizeof(m), umsg))
 		return 0;
 	for (int i = 0; i < 8; i++) {
-		if (i >= m.msg_iovlen ||
-		    bpf_probe_read_user(&iov, sizeof(iov), &m.msg_iov[i]))
+		if (i >= m.msg_iovlen || bpf_probe_read_user(&iov, sizeof(iov), &m.msg_iov[i]))
 			break;
 		if (!i)
 			first = iov;
 		size += iov.iov_len;
 	}
-	return handle_send_enter(TSEND_STAGE_SYS_SENDMSG, mech, fd,
-				 first.iov_base, size, flags);
+	return handle_send_enter(TSEND_STAGE_SYS_SENDMSG, mech, fd, first.iov_base, size, flags);
 }
 
 SEC("tp/syscalls/sys_enter_sendto")
 int sys_enter_sendto(struct trace_event_raw_sys_enter *ctx)
 {
-	return handle_send_enter(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_TP,
-				 ctx->args[0], (void *)ctx->args[1],
-				 ctx->args[2], ctx->args[3]);
+	return handle_send_enter(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_TP, ctx->args[0],
+				 (void *)ctx->args[1], ctx->args[2], ctx->args[3]);
 }
 
 SEC("tp/syscalls/sys_exit_sendto")
@@ -153,23 +153,20 @@ int sys_exit_sendto(struct trace_event_raw_sys_exit *ctx)
 SEC("fentry")
 int BPF_PROG(__sys_sendto, int fd, void *buff, size_t len, unsigned int flags)
 {
-	return handle_send_enter(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_FENTRY, fd,
-				 buff, len, flags);
+	return handle_send_enter(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_FENTRY, fd, buff, len, flags);
 }
 
 SEC("fexit")
-int BPF_PROG(__sys_sendto_exit, int fd, void *buff, size_t len,
-	     unsigned int flags, struct sockaddr *addr, int addr_len, long ret)
+int BPF_PROG(__sys_sendto_exit, int fd, void *buff, size_t len, unsigned int flags,
+	     struct sockaddr *addr, int addr_len, long ret)
 {
 	return handle_send_exit(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_FEXIT, ret);
 }
 
 SEC("kprobe")
-int BPF_KPROBE(__sys_sendto_kprobe, int fd, void *buff, size_t len,
-	       unsigned int flags)
+int BPF_KPROBE(__sys_sendto_kprobe, int fd, void *buff, size_t len, unsigned int flags)
 {
-	return handle_send_enter(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_KPROBE, fd,
-				 buff, len, flags);
+	return handle_send_enter(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_KPROBE, fd, buff, len, flags);
 }
 
 SEC("kretprobe")
@@ -181,8 +178,8 @@ int BPF_KRETPROBE(__sys_sendto_kretprobe, long ret)
 SEC("tp/syscalls/sys_enter_sendmsg")
 int sys_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
 {
-	return handle_sendmsg_enter(TSEND_MECH_TP, ctx->args[0],
-				    (void *)ctx->args[1], ctx->args[2]);
+	return handle_sendmsg_enter(TSEND_MECH_TP, ctx->args[0], (void *)ctx->args[1],
+				    ctx->args[2]);
 }
 
 SEC("tp/syscalls/sys_exit_sendmsg")
@@ -198,15 +195,14 @@ int BPF_PROG(__sys_sendmsg, int fd, struct user_msghdr *msg, unsigned int flags)
 }
 
 SEC("fexit")
-int BPF_PROG(__sys_sendmsg_exit, int fd, struct user_msghdr *msg,
-	     unsigned int flags, bool forbid_cmsg_compat, long ret)
+int BPF_PROG(__sys_sendmsg_exit, int fd, struct user_msghdr *msg, unsigned int flags,
+	     bool forbid_cmsg_compat, long ret)
 {
 	return handle_send_exit(TSEND_STAGE_SYS_SENDMSG, TSEND_MECH_FEXIT, ret);
 }
 
 SEC("kprobe")
-int BPF_KPROBE(__sys_sendmsg_kprobe, int fd, struct user_msghdr *msg,
-	       unsigned int flags)
+int BPF_KPROBE(__sys_sendmsg_kprobe, int fd, struct user_msghdr *msg, unsigned int flags)
 {
 	return handle_sendmsg_enter(TSEND_MECH_KPROBE, fd, msg, flags);
 }
@@ -218,8 +214,7 @@ int BPF_KRETPROBE(__sys_sendmsg_kretprobe, long ret)
 }
 
 /* sock_sendmsg's result for every send path, write(2) included (6.3+). */
-static __always_inline int handle_send_length(__u8 mech, struct sock *sk,
-					      int ret, int flags)
+static __always_inline int handle_send_length(__u8 mech, struct sock *sk, int ret, int flags)
 {
 	struct tsend_send_event *e;
 
@@ -231,12 +226,12 @@ static __always_inline int handle_send_length(__u8 mech, struct sock *sk,
 		return 0;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
-	fill_head(&e->h, sizeof(*e), TSEND_STAGE_SOCK_SENDMSG, TSEND_KIND_SEND,
-		  TSEND_PHASE_EXIT, mech, sk, NULL);
+	fill_head(&e->h, sizeof(*e), TSEND_STAGE_SOCK_SENDMSG, TSEND_KIND_SEND, TSEND_PHASE_EXIT,
+		  mech, sk, NULL);
 	fill_flow_sk(&e->flow, sk);
 	e->ret = ret;
 	e->flags = flags;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
 
@@ -260,49 +255,43 @@ static __always_inline __u32 msg_left(struct msghdr *msg)
 SEC("fentry")
 int BPF_PROG(sock_sendmsg, struct socket *sock, struct msghdr *msg)
 {
-	return handle_tcp(ctx, TSEND_STAGE_SOCK_SENDMSG, TSEND_MECH_FENTRY,
-			  TSEND_PHASE_ENTRY, BPF_CORE_READ(sock, sk), NULL, 0,
-			  msg_left(msg));
+	return handle_tcp(ctx, TSEND_STAGE_SOCK_SENDMSG, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY,
+			  BPF_CORE_READ(sock, sk), NULL, 0, msg_left(msg));
 }
 
 SEC("kprobe")
 int BPF_KPROBE(sock_sendmsg_kprobe, struct socket *sock, struct msghdr *msg)
 {
-	return handle_tcp(ctx, TSEND_STAGE_SOCK_SENDMSG, TSEND_MECH_KPROBE,
-			  TSEND_PHASE_ENTRY, BPF_CORE_READ(sock, sk), NULL, 0,
-			  msg_left(msg));
+	return handle_tcp(ctx, TSEND_STAGE_SOCK_SENDMSG, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY,
+			  BPF_CORE_READ(sock, sk), NULL, 0, msg_left(msg));
 }
 
 SEC("fentry")
 int BPF_PROG(inet_sendmsg, struct socket *sock, struct msghdr *msg, size_t size)
 {
-	return handle_tcp(ctx, TSEND_STAGE_INET_SENDMSG, TSEND_MECH_FENTRY,
-			  TSEND_PHASE_ENTRY, BPF_CORE_READ(sock, sk), NULL, 0,
-			  size);
+	return handle_tcp(ctx, TSEND_STAGE_INET_SENDMSG, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY,
+			  BPF_CORE_READ(sock, sk), NULL, 0, size);
 }
 
 SEC("kprobe")
-int BPF_KPROBE(inet_sendmsg_kprobe, struct socket *sock, struct msghdr *msg,
-	       size_t size)
+int BPF_KPROBE(inet_sendmsg_kprobe, struct socket *sock, struct msghdr *msg, size_t size)
 {
-	return handle_tcp(ctx, TSEND_STAGE_INET_SENDMSG, TSEND_MECH_KPROBE,
-			  TSEND_PHASE_ENTRY, BPF_CORE_READ(sock, sk), NULL, 0,
-			  size);
+	return handle_tcp(ctx, TSEND_STAGE_INET_SENDMSG, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY,
+			  BPF_CORE_READ(sock, sk), NULL, 0, size);
 }
 
 SEC("fentry")
 int BPF_PROG(tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size)
 {
-	return handle_tcp(ctx, TSEND_STAGE_TCP_SENDMSG, TSEND_MECH_FENTRY,
-			  TSEND_PHASE_ENTRY, sk, NULL, 0, size);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_SENDMSG, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY, sk,
+			  NULL, 0, size);
 }
 
 SEC("kprobe")
-int BPF_KPROBE(tcp_sendmsg_kprobe, struct sock *sk, struct msghdr *msg,
-	       size_t size)
+int BPF_KPROBE(tcp_sendmsg_kprobe, struct sock *sk, struct msghdr *msg, size_t size)
 {
-	return handle_tcp(ctx, TSEND_STAGE_TCP_SENDMSG, TSEND_MECH_KPROBE,
-			  TSEND_PHASE_ENTRY, sk, NULL, 0, size);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_SENDMSG, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY, sk,
+			  NULL, 0, size);
 }
 
 /*

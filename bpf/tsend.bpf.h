@@ -19,12 +19,12 @@
 
 #include "tsend.h"
 
-#define AF_INET 2
-#define AF_INET6 10
-#define IPPROTO_TCP 6
-#define TCP_SYN_SENT 2
-#define TCP_TIME_WAIT 6
-#define TCP_CLOSE 7
+#define AF_INET		 2
+#define AF_INET6	 10
+#define IPPROTO_TCP	 6
+#define TCP_SYN_SENT	 2
+#define TCP_TIME_WAIT	 6
+#define TCP_CLOSE	 7
 #define TCP_NEW_SYN_RECV 12
 
 /* Filters, frozen at load so the verifier prunes what is unused. */
@@ -40,6 +40,8 @@ const volatile __u32 targ_netns __weak = 0;
 const volatile bool filter_by_sock __weak = false;
 const volatile __u32 targ_snaplen __weak = TSEND_SNAP_DEFAULT;
 const volatile __u32 targ_payload __weak = 0;
+/* Wake the ring's consumer once this many bytes wait (set from --buffer). */
+const volatile __u32 targ_wakeup_bytes __weak = 1 << 20;
 /* kfree_skb carries a drop reason since 5.17 (read from BTF by userspace). */
 const volatile bool kfree_skb_has_reason __weak = false;
 
@@ -63,6 +65,18 @@ struct {
 	__type(key, __u64);
 	__type(value, __u8);
 } socks SEC(".maps") __weak;
+
+/*
+ * The ports (local << 16 | remote) of those sockets: what a task filter
+ * matches on frames the kernel sends for them from another socket (the
+ * control socket's ACK of a FIN after close, a time-wait ACK).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} flow_ports SEC(".maps") __weak;
 
 /*
  * skbs seen on the send path → their skb->head, so their free is recorded
@@ -120,6 +134,18 @@ struct {
 	__type(key, __u32);
 	__type(value, union scratch_event);
 } scratch SEC(".maps") __weak;
+
+/*
+ * Ring buffer flags: wake the consumer only once a batch is waiting. A
+ * wakeup per event costs the traced workload more than the event itself;
+ * the consumer polls every 100 ms anyway, so no record waits longer.
+ */
+static __always_inline __u64 rb_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wakeup_bytes
+		       ? BPF_RB_FORCE_WAKEUP
+		       : BPF_RB_NO_WAKEUP;
+}
 
 static __always_inline void count(__u32 which)
 {
@@ -183,9 +209,8 @@ static __always_inline bool sock_wanted(struct sock *sk)
 	return true;
 }
 
-static __always_inline void fill_head(struct tsend_head *h, __u32 size,
-				      __u8 stage, __u8 kind, __u8 phase,
-				      __u8 mech, void *sk, void *skb)
+static __always_inline void fill_head(struct tsend_head *h, __u32 size, __u8 stage, __u8 kind,
+				      __u8 phase, __u8 mech, void *sk, void *skb)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
@@ -229,8 +254,7 @@ static __always_inline struct tcp_skb_cb *tcp_skb_cb(struct sk_buff *skb)
  * TCP sequence range and flags from the TCP header the skb carries (from
  * __ip_queue_xmit on): the bytes that go on the wire, whoever owns the skb.
  */
-static __always_inline bool fill_from_tcphdr(struct tsend_skb_event *e,
-					     struct sk_buff *skb)
+static __always_inline bool fill_from_tcphdr(struct tsend_skb_event *e, struct sk_buff *skb)
 {
 	unsigned char *head = BPF_CORE_READ(skb, head);
 	unsigned char *data = BPF_CORE_READ(skb, data);
@@ -256,18 +280,17 @@ static __always_inline bool fill_from_tcphdr(struct tsend_skb_event *e,
 
 /*
  * Flow from the IP header (from __ip_local_out on): what the wire carries,
- * even for skbs whose socket is gone. False if it is not IPv4/IPv6 + TCP.
+ * even for skbs whose socket is gone or is the kernel's control socket
+ * (RSTs, time-wait ACKs). False if it is not IPv4/IPv6 + TCP.
  */
-static __always_inline bool fill_flow_iphdr(struct tsend_skb_event *e,
-					    struct sk_buff *skb)
+static __always_inline bool fill_flow_iphdr(struct tsend_flow *f, struct sk_buff *skb)
 {
 	unsigned char *head = BPF_CORE_READ(skb, head);
 	__u16 nh = BPF_CORE_READ(skb, network_header);
 	__u16 th_off = BPF_CORE_READ(skb, transport_header);
 	__u8 ver, proto = 0, ports[4];
 
-	if (nh == (__u16)~0U || th_off == (__u16)~0U ||
-	    bpf_probe_read_kernel(&ver, 1, head + nh))
+	if (nh == (__u16)~0U || th_off == (__u16)~0U || bpf_probe_read_kernel(&ver, 1, head + nh))
 		return false;
 	ver >>= 4;
 	if (ver == 4) {
@@ -276,30 +299,29 @@ static __always_inline bool fill_flow_iphdr(struct tsend_skb_event *e,
 		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
 			return false;
 		proto = ip.protocol;
-		e->flow.family = AF_INET;
-		__builtin_memcpy(e->flow.saddr, &ip.saddr, 4);
-		__builtin_memcpy(e->flow.daddr, &ip.daddr, 4);
+		f->family = AF_INET;
+		__builtin_memcpy(f->saddr, &ip.saddr, 4);
+		__builtin_memcpy(f->daddr, &ip.daddr, 4);
 	} else if (ver == 6) {
 		struct ipv6hdr ip6;
 
 		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
 			return false;
 		proto = ip6.nexthdr; /* extension headers are not followed */
-		e->flow.family = AF_INET6;
-		__builtin_memcpy(e->flow.saddr, &ip6.saddr, 16);
-		__builtin_memcpy(e->flow.daddr, &ip6.daddr, 16);
+		f->family = AF_INET6;
+		__builtin_memcpy(f->saddr, &ip6.saddr, 16);
+		__builtin_memcpy(f->daddr, &ip6.daddr, 16);
 	}
 	if (proto != IPPROTO_TCP || bpf_probe_read_kernel(ports, 4, head + th_off))
 		return false;
-	e->flow.protocol = IPPROTO_TCP;
-	e->flow.sport = (ports[0] << 8) | ports[1];
-	e->flow.dport = (ports[2] << 8) | ports[3];
+	f->protocol = IPPROTO_TCP;
+	f->sport = (ports[0] << 8) | ports[1];
+	f->dport = (ports[2] << 8) | ports[3];
 	return true;
 }
 
 /* Before the TCP header exists the control block holds seq and flags. */
-static __always_inline void fill_from_tcp_cb(struct tsend_skb_event *e,
-					     struct sk_buff *skb)
+static __always_inline void fill_from_tcp_cb(struct tsend_skb_event *e, struct sk_buff *skb)
 {
 	struct tcp_skb_cb *cb = tcp_skb_cb(skb);
 
@@ -317,103 +339,145 @@ enum skb_seq_source {
 	SEQ_FROM_HEADERS, /* from __ip_local_out on: IP and TCP headers */
 };
 
+/* Is a frame of this flow wanted, whichever socket sends it? */
+static __always_inline bool flow_wanted(const struct tsend_flow *f)
+{
+	__u32 key = ((__u32)f->sport << 16) | f->dport;
+
+	if (targ_port && f->sport != targ_port && f->dport != targ_port)
+		return false;
+	return !filter_by_sock || bpf_map_lookup_elem(&flow_ports, &key);
+}
+
+static __always_inline void fill_skb(struct tsend_skb_event *e, struct sk_buff *skb, int ifindex,
+				     int ret)
+{
+	/* gso fields live in skb_shared_info, at skb->end from skb->head */
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	struct skb_shared_info *shi = (void *)(head + BPF_CORE_READ(skb, end));
+
+	e->head = (__u64)head;
+	e->len = BPF_CORE_READ(skb, len);
+	e->data_len = BPF_CORE_READ(skb, data_len);
+	e->queue = BPF_CORE_READ(skb, queue_mapping);
+	e->gso_size = BPF_CORE_READ(shi, gso_size);
+	e->gso_segs = BPF_CORE_READ(shi, gso_segs);
+	e->gso_type = BPF_CORE_READ(shi, gso_type);
+	e->ifindex = ifindex;
+	e->ret = ret;
+	e->seq = e->end_seq = e->ack_seq = 0;
+	e->tcp_flags = e->seq_valid = 0;
+	e->snap_len = e->pad = 0;
+	e->pad2 = 0;
+}
+
+/* Copies the frame's first bytes (the linear part: payload in page frags
+ * is not snapped); returns how many. */
+static __always_inline __u32 snap_frame(struct tsend_skb_event *e, struct sk_buff *skb)
+{
+	__u32 linear = e->len - e->data_len;
+	__u32 n = linear < targ_snaplen ? linear : targ_snaplen;
+
+	if (n > TSEND_DATA_MAX)
+		n = TSEND_DATA_MAX;
+	barrier_var(n); /* keep the mask: the verifier needs it */
+	if (bpf_probe_read_kernel(e->data, n & DATA_MASK, BPF_CORE_READ(skb, data)))
+		return 0;
+	return n;
+}
+
 /*
  * The one body of every sk_buff stage. sk may be NULL (skb->sk is used);
  * ifindex < 0 means "read skb->dev"; snap copies the frame's first bytes.
+ * Where the skb carries its headers, the packet decides whether it is
+ * wanted, as in tcpdump; before that, its socket does.
  */
-static __always_inline int handle_skb(void *ctx, __u8 stage, __u8 mech,
-				      struct sk_buff *skb, struct sock *sk,
-				      int ifindex, int ret,
+static __always_inline int handle_skb(void *ctx, __u8 stage, __u8 mech, struct sk_buff *skb,
+				      struct sock *sk, int ifindex, int ret,
 				      enum skb_seq_source src, bool snap)
 {
-	__u64 key = (__u64)skb;
-	union scratch_event *s;
-	struct tsend_skb_event *e;
-	__u32 zero = 0, size = sizeof(*e), linear, n = 0;
-
 	bool is_free = stage == TSEND_STAGE_CONSUME_SKB || stage == TSEND_STAGE_KFREE_SKB;
+	struct tsend_flow flow = {};
+	struct tsend_skb_event *e;
+	__u64 key = (__u64)skb;
+	bool hdr = false;
+	__u32 zero = 0;
 
 	if (!skb)
 		return 0;
 	if (!sk)
 		sk = BPF_CORE_READ(skb, sk);
+	if (src == SEQ_FROM_HEADERS)
+		hdr = fill_flow_iphdr(&flow, skb);
 	/* a free was already matched to a tracked skb, which may be orphaned */
-	if (!(is_free && !sk) && !sock_wanted(sk))
+	if (!is_free && !(hdr ? flow_wanted(&flow) || sock_wanted(sk) : sock_wanted(sk)))
 		return 0;
 	if (ifindex < 0)
 		ifindex = BPF_CORE_READ(skb, dev, ifindex);
 	if (targ_ifindex && ifindex &&
-	    (ifindex != targ_ifindex ||
-	     BPF_CORE_READ(skb, dev, nd_net.net, ns.inum) != targ_netns))
+	    (ifindex != targ_ifindex || BPF_CORE_READ(skb, dev, nd_net.net, ns.inum) != targ_netns))
 		return 0;
 
-	s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s)
-		return 0;
-	e = &s->skb;
-	e->len = BPF_CORE_READ(skb, len);
-	e->data_len = BPF_CORE_READ(skb, data_len);
-	e->head = (__u64)BPF_CORE_READ(skb, head);
-	e->queue = BPF_CORE_READ(skb, queue_mapping);
-	e->ifindex = ifindex;
-	e->ret = ret;
-	e->seq = e->end_seq = e->ack_seq = 0;
-	e->tcp_flags = e->seq_valid = 0;
-	e->pad = 0;
-	e->pad2 = 0;
-	{
-		/* gso fields live in skb_shared_info at skb->end */
-		unsigned char *head = (void *)e->head;
-		struct skb_shared_info *shi;
+	/* a snapshot has a variable size: built aside, then copied into the
+	 * ring at its real size; everything else is reserved in place */
+	if (snap && targ_snaplen) {
+		union scratch_event *s = bpf_map_lookup_elem(&scratch, &zero);
 
-		shi = (void *)(head + BPF_CORE_READ(skb, end));
-		e->gso_size = BPF_CORE_READ(shi, gso_size);
-		e->gso_segs = BPF_CORE_READ(shi, gso_segs);
-		e->gso_type = BPF_CORE_READ(shi, gso_type);
+		if (!s)
+			return 0;
+		e = &s->skb;
+	} else {
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		if (!e) {
+			count(TSEND_CNT_LOST);
+			return 0;
+		}
 	}
-	__builtin_memset(&e->flow, 0, sizeof(e->flow));
-	if ((src != SEQ_FROM_HEADERS || !fill_flow_iphdr(e, skb)) && sk)
+	fill_skb(e, skb, ifindex, ret);
+	if (hdr)
+		e->flow = flow;
+	else if (sk)
 		fill_flow_sk(&e->flow, sk);
+	else
+		__builtin_memset(&e->flow, 0, sizeof(e->flow));
 	if (src == SEQ_FROM_CB)
 		fill_from_tcp_cb(e, skb);
 	else
 		fill_from_tcphdr(e, skb);
-
-	e->snap_len = 0;
-	if (snap && targ_snaplen) {
-		/* only the linear part: payload in page frags is not snapped */
-		linear = e->len - e->data_len;
-		n = linear < targ_snaplen ? linear : targ_snaplen;
-		if (n > TSEND_DATA_MAX)
-			n = TSEND_DATA_MAX;
-		barrier_var(n); /* keep the mask: the verifier needs it */
-		if (bpf_probe_read_kernel(e->data, n & DATA_MASK, BPF_CORE_READ(skb, data)))
-			n = 0;
-		e->snap_len = n;
-		size += n;
-	}
-	fill_head(&e->h, size, stage, TSEND_KIND_SKB, TSEND_PHASE_ENTRY, mech,
+	if (snap && targ_snaplen)
+		e->snap_len = snap_frame(e, skb);
+	fill_head(&e->h, sizeof(*e) + e->snap_len, stage, TSEND_KIND_SKB, TSEND_PHASE_ENTRY, mech,
 		  sk, skb);
-	/* remember the skb so its free is recorded even once orphaned */
-	if (!is_free && bpf_map_update_elem(&skbs, &key, &e->head, BPF_ANY))
-		count(TSEND_CNT_UNTRACKED);
+
+	/* remember the skb so its free is recorded even once orphaned; the
+	 * value is copied to the stack: 6.1 takes no ring memory as a value */
+	if (!is_free) {
+		__u64 head = e->head;
+
+		if (bpf_map_update_elem(&skbs, &key, &head, BPF_ANY))
+			count(TSEND_CNT_UNTRACKED);
+	}
 	if (stage == TSEND_STAGE_NET_DEV_START_XMIT) {
 		__u64 *x = bpf_map_lookup_elem(&xmit_skb, &zero);
 
 		if (x)
 			*x = key;
 	}
-	barrier_var(size);
-	if (bpf_ringbuf_output(&events, e, size & DATA_MASK, 0))
-		count(TSEND_CNT_LOST);
+	if (!(snap && targ_snaplen)) {
+		bpf_ringbuf_submit(e, rb_flags());
+	} else {
+		__u32 size = sizeof(*e) + e->snap_len;
+
+		barrier_var(size);
+		if (bpf_ringbuf_output(&events, e, size & DATA_MASK, rb_flags()))
+			count(TSEND_CNT_LOST);
+	}
 	return 0;
 }
 
 /* Socket-level TCP state: what the send path decided from. */
-static __always_inline int handle_tcp(void *ctx, __u8 stage, __u8 mech,
-				      __u8 phase, struct sock *sk,
-				      struct sk_buff *skb, __u32 size_goal,
-				      __u32 msg_left)
+static __always_inline int handle_tcp(void *ctx, __u8 stage, __u8 mech, __u8 phase, struct sock *sk,
+				      struct sk_buff *skb, __u32 size_goal, __u32 msg_left)
 {
 	struct tcp_sock *tp = (void *)sk;
 	struct tsend_tcp_event *e;
@@ -453,7 +517,7 @@ static __always_inline int handle_tcp(void *ctx, __u8 stage, __u8 mech,
 	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	e->nonagle = BPF_CORE_READ_BITFIELD_PROBED(tp, nonagle);
 	e->pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
 

@@ -14,52 +14,52 @@
 
 #define TSEND_ABI_VERSION 1
 
-#define TSEND_COMM_LEN 16
+#define TSEND_COMM_LEN	   16
 #define TSEND_SNAP_DEFAULT 128
-#define TSEND_DATA_MAX 1024 /* upper bound of --snaplen and --payload */
+#define TSEND_DATA_MAX	   1024 /* upper bound of --snaplen and --payload */
 
 /* The stages: each is one function or tracepoint of the seed's call tree. */
 enum tsend_stage {
 	TSEND_STAGE_NONE = 0,
 	/* net/socket.c, net/ipv4/af_inet.c */
-	TSEND_STAGE_SYS_SENDTO,		/* __sys_sendto | syscalls:sys_{enter,exit}_sendto */
-	TSEND_STAGE_SYS_SENDMSG,	/* __sys_sendmsg | syscalls:sys_{enter,exit}_sendmsg */
-	TSEND_STAGE_SOCK_SENDMSG,	/* sock_sendmsg | sock:sock_send_length */
-	TSEND_STAGE_INET_SENDMSG,	/* inet_sendmsg */
+	TSEND_STAGE_SYS_SENDTO,	  /* __sys_sendto | syscalls:sys_{enter,exit}_sendto */
+	TSEND_STAGE_SYS_SENDMSG,  /* __sys_sendmsg | syscalls:sys_{enter,exit}_sendmsg */
+	TSEND_STAGE_SOCK_SENDMSG, /* sock_sendmsg | sock:sock_send_length */
+	TSEND_STAGE_INET_SENDMSG, /* inet_sendmsg */
 	/* net/ipv4/tcp.c */
-	TSEND_STAGE_TCP_SENDMSG,	/* tcp_sendmsg */
-	TSEND_STAGE_TCP_SENDMSG_LOCKED, /* tcp_sendmsg_locked | tcp:tcp_sendmsg_locked */
+	TSEND_STAGE_TCP_SENDMSG,	  /* tcp_sendmsg */
+	TSEND_STAGE_TCP_SENDMSG_LOCKED,	  /* tcp_sendmsg_locked | tcp:tcp_sendmsg_locked */
 	TSEND_STAGE_TCP_STREAM_ALLOC_SKB, /* tcp_stream_alloc_skb (sk_stream_alloc_skb < 5.17) */
-	TSEND_STAGE_TCP_SKB_ENTAIL,	/* tcp_skb_entail (skb_entail < 5.17) */
-	TSEND_STAGE_TCP_PUSH_ONE,	/* tcp_push_one */
+	TSEND_STAGE_TCP_SKB_ENTAIL,	  /* tcp_skb_entail (skb_entail < 5.17) */
+	TSEND_STAGE_TCP_PUSH_ONE,	  /* tcp_push_one */
 	/* net/ipv4/tcp_output.c */
-	TSEND_STAGE_TCP_WRITE_XMIT,	/* tcp_write_xmit */
-	TSEND_STAGE_TCP_TRANSMIT_SKB,	/* __tcp_transmit_skb */
+	TSEND_STAGE_TCP_WRITE_XMIT,	     /* tcp_write_xmit */
+	TSEND_STAGE_TCP_TRANSMIT_SKB,	     /* __tcp_transmit_skb */
 	TSEND_STAGE_TCP_EVENT_NEW_DATA_SENT, /* tcp_event_new_data_sent */
-	TSEND_STAGE_TCP_RETRANSMIT_SKB, /* tcp:tcp_retransmit_skb */
-	TSEND_STAGE_TCP_PROBE,		/* tcp:tcp_probe (ACK arrival: peer input) */
+	TSEND_STAGE_TCP_RETRANSMIT_SKB,	     /* tcp:tcp_retransmit_skb */
+	TSEND_STAGE_TCP_PROBE,		     /* tcp:tcp_probe (ACK arrival: peer input) */
 	/* net/ipv4/ip_output.c, include/net/neighbour.h */
-	TSEND_STAGE_IP_QUEUE_XMIT,	/* __ip_queue_xmit */
-	TSEND_STAGE_IP_LOCAL_OUT,	/* __ip_local_out */
-	TSEND_STAGE_IP_OUTPUT,		/* ip_output */
-	TSEND_STAGE_IP_FINISH_OUTPUT,	/* __ip_finish_output */
+	TSEND_STAGE_IP_QUEUE_XMIT,	  /* __ip_queue_xmit */
+	TSEND_STAGE_IP_LOCAL_OUT,	  /* __ip_local_out */
+	TSEND_STAGE_IP_OUTPUT,		  /* ip_output */
+	TSEND_STAGE_IP_FINISH_OUTPUT,	  /* __ip_finish_output */
 	TSEND_STAGE_IP_FINISH_OUTPUT_GSO, /* ip_finish_output_gso */
-	TSEND_STAGE_IP_FINISH_OUTPUT2,	/* ip_finish_output2 */
-	TSEND_STAGE_NEIGH_OUTPUT,	/* neigh_resolve_output (neigh_output is inline) */
+	TSEND_STAGE_IP_FINISH_OUTPUT2,	  /* ip_finish_output2 */
+	TSEND_STAGE_NEIGH_OUTPUT,	  /* neigh_resolve_output (neigh_output is inline) */
 	/* net/core/dev.c, net/sched/sch_generic.c */
-	TSEND_STAGE_DEV_QUEUE_XMIT,	/* __dev_queue_xmit */
-	TSEND_STAGE_NET_DEV_QUEUE,	/* net:net_dev_queue */
-	TSEND_STAGE_QDISC_ENQUEUE,	/* qdisc:qdisc_enqueue */
-	TSEND_STAGE_QDISC_DEQUEUE,	/* qdisc:qdisc_dequeue */
-	TSEND_STAGE_SCH_DIRECT_XMIT,	/* sch_direct_xmit */
+	TSEND_STAGE_DEV_QUEUE_XMIT,	 /* __dev_queue_xmit */
+	TSEND_STAGE_NET_DEV_QUEUE,	 /* net:net_dev_queue */
+	TSEND_STAGE_QDISC_ENQUEUE,	 /* qdisc:qdisc_enqueue */
+	TSEND_STAGE_QDISC_DEQUEUE,	 /* qdisc:qdisc_dequeue */
+	TSEND_STAGE_SCH_DIRECT_XMIT,	 /* sch_direct_xmit */
 	TSEND_STAGE_DEV_HARD_START_XMIT, /* dev_hard_start_xmit */
-	TSEND_STAGE_XMIT_ONE,		/* xmit_one (static: often inlined) */
-	TSEND_STAGE_NET_DEV_START_XMIT, /* net:net_dev_start_xmit (in xmit_one) */
-	TSEND_STAGE_E1000_XMIT_FRAME,	/* e1000_xmit_frame (e1000e's ndo_start_xmit) */
-	TSEND_STAGE_NET_DEV_XMIT,	/* net:net_dev_xmit */
+	TSEND_STAGE_XMIT_ONE,		 /* xmit_one (static: often inlined) */
+	TSEND_STAGE_NET_DEV_START_XMIT,	 /* net:net_dev_start_xmit (in xmit_one) */
+	TSEND_STAGE_E1000_XMIT_FRAME,	 /* e1000_xmit_frame (e1000e's ndo_start_xmit) */
+	TSEND_STAGE_NET_DEV_XMIT,	 /* net:net_dev_xmit */
 	/* net/core/skbuff.c */
-	TSEND_STAGE_CONSUME_SKB,	/* skb:consume_skb */
-	TSEND_STAGE_KFREE_SKB,		/* skb:kfree_skb */
+	TSEND_STAGE_CONSUME_SKB, /* skb:consume_skb */
+	TSEND_STAGE_KFREE_SKB,	 /* skb:kfree_skb */
 	TSEND_STAGE_MAX,
 };
 
@@ -89,16 +89,16 @@ enum tsend_phase {
 };
 
 struct tsend_head {
-	__u64 ts;	/* CLOCK_MONOTONIC ns (bpf_ktime_get_ns) */
-	__u64 sk;	/* struct sock * or 0 */
-	__u64 skb;	/* struct sk_buff * or 0 */
-	__u32 pid;	/* tgid of current */
+	__u64 ts;  /* CLOCK_MONOTONIC ns (bpf_ktime_get_ns) */
+	__u64 sk;  /* struct sock * or 0 */
+	__u64 skb; /* struct sk_buff * or 0 */
+	__u32 pid; /* tgid of current */
 	__u32 tid;
-	__u16 size;	/* bytes of the whole record */
-	__u8 stage;	/* enum tsend_stage */
-	__u8 kind;	/* enum tsend_kind */
-	__u8 phase;	/* enum tsend_phase */
-	__u8 mech;	/* enum tsend_mech */
+	__u16 size; /* bytes of the whole record */
+	__u8 stage; /* enum tsend_stage */
+	__u8 kind;  /* enum tsend_kind */
+	__u8 phase; /* enum tsend_phase */
+	__u8 mech;  /* enum tsend_mech */
 	__u16 cpu;
 	char comm[TSEND_COMM_LEN];
 };
@@ -117,8 +117,8 @@ struct tsend_flow {
 struct tsend_send_event {
 	struct tsend_head h;
 	struct tsend_flow flow;
-	__s64 ret;	   /* bytes sent or -errno; exit phase only */
-	__u64 size;	   /* bytes asked for (sum of iov lengths for sendmsg) */
+	__s64 ret;  /* bytes sent or -errno; exit phase only */
+	__u64 size; /* bytes asked for (sum of iov lengths for sendmsg) */
 	__u32 fd;
 	__u32 flags;	   /* MSG_* */
 	__u16 payload_len; /* bytes of payload[] (--payload) */
@@ -154,31 +154,31 @@ struct tsend_tcp_event {
 struct tsend_skb_event {
 	struct tsend_head h;
 	struct tsend_flow flow;
-	__u64 head;	 /* skb->head: shared by an skb and its clones */
-	__u32 len;	 /* skb->len */
-	__u32 data_len;	 /* skb->data_len (bytes in frags) */
-	__u32 seq;	 /* TCP sequence range: TCP_SKB_CB before the */
-	__u32 end_seq;	 /* header is built, the header after */
+	__u64 head;	/* skb->head: shared by an skb and its clones */
+	__u32 len;	/* skb->len */
+	__u32 data_len; /* skb->data_len (bytes in frags) */
+	__u32 seq;	/* TCP sequence range: TCP_SKB_CB before the */
+	__u32 end_seq;	/* header is built, the header after */
 	__u32 ack_seq;
 	__u32 gso_type;
 	__u16 gso_size;
 	__u16 gso_segs;
-	__s32 ifindex;	 /* skb->dev or the tracepoint's dev; 0 unknown */
-	__s32 ret;	 /* net_dev_xmit rc; kfree_skb drop reason */
-	__u16 queue;	 /* skb->queue_mapping */
-	__u8 tcp_flags;	 /* FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 */
-	__u8 seq_valid;	 /* seq/end_seq/flags hold real values */
-	__u16 snap_len;	 /* bytes of data[] */
+	__s32 ifindex;	/* skb->dev or the tracepoint's dev; 0 unknown */
+	__s32 ret;	/* net_dev_xmit rc; kfree_skb drop reason */
+	__u16 queue;	/* skb->queue_mapping */
+	__u8 tcp_flags; /* FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 */
+	__u8 seq_valid; /* seq/end_seq/flags hold real values */
+	__u16 snap_len; /* bytes of data[] */
 	__u16 pad;
-	__u32 pad2;	 /* data[] starts at sizeof(struct tsend_skb_event) */
-	__u8 data[];	 /* net_dev_start_xmit: the frame's first bytes */
+	__u32 pad2;  /* data[] starts at sizeof(struct tsend_skb_event) */
+	__u8 data[]; /* net_dev_start_xmit: the frame's first bytes */
 };
 
-#define TSEND_HEAD_SIZE 56
-#define TSEND_FLOW_SIZE 40
+#define TSEND_HEAD_SIZE	      56
+#define TSEND_FLOW_SIZE	      40
 #define TSEND_SEND_EVENT_SIZE 128
-#define TSEND_TCP_EVENT_SIZE 168
-#define TSEND_SKB_EVENT_SIZE 152
+#define TSEND_TCP_EVENT_SIZE  168
+#define TSEND_SKB_EVENT_SIZE  152
 
 /* Counters the BPF side keeps per CPU (the "counters" map), one slot each. */
 enum tsend_counter {

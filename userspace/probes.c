@@ -23,9 +23,9 @@
 #include "probes.h"
 #include "stages.h"
 
-#define TRACEFS "/sys/kernel/tracing"
+#define TRACEFS	      "/sys/kernel/tracing"
 #define TRACEFS_MAGIC 0x74726163
-#define MAX_ALTS 5
+#define MAX_ALTS      5
 
 /* One way to watch a row: a program, and its exit twin where it has one. */
 struct probe_alt {
@@ -36,14 +36,16 @@ struct probe_alt {
 
 struct probe_def {
 	__u8 stage;
-	const char *func;	 /* the seed's name */
-	const char *symbols[3];	 /* kernel symbols, newest name first */
-	const char *tp;		 /* "category/name" for tracepoint programs */
-	const char *exit_tp;	 /* classic tracepoint of the exit twin */
-	const char *standin;	 /* what covers the row when nothing attaches */
+	const char *func;	/* the seed's name */
+	const char *symbols[3]; /* kernel symbols, newest name first */
+	const char *tp;		/* "category/name" for tracepoint programs */
+	const char *exit_tp;	/* classic tracepoint of the exit twin */
+	const char *standin;	/* what covers the row when nothing attaches */
 	struct probe_alt alts[MAX_ALTS];
 };
 
+/* The table reads as a table: */
+/* clang-format off */
 #define FENTRY(p) { TSEND_MECH_FENTRY, p, NULL }
 #define KPROBE(p) { TSEND_MECH_KPROBE, p, NULL }
 #define TP_BTF(p) { TSEND_MECH_TP_BTF, p, NULL }
@@ -177,18 +179,21 @@ static const struct {
 	{ "tcp_rbtree_insert", "tcp_event_new_data_sent" },
 };
 
-#define NR_DEFS (sizeof(defs) / sizeof(defs[0]))
+/* clang-format on */
+
+#define NR_DEFS	   (sizeof(defs) / sizeof(defs[0]))
 #define NR_INLINED (sizeof(inlined) / sizeof(inlined[0]))
 
 struct probe_state {
-	int alt;		 /* chosen index into alts[], -1 if none */
-	char symbol[64];	 /* kernel symbol for fentry/kprobe */
+	int alt;	 /* chosen index into alts[], -1 if none */
+	char symbol[64]; /* kernel symbol for fentry/kprobe */
 	struct bpf_link *link;
 	struct bpf_link *exit_link;
 };
 
 struct probes {
 	struct bpf_object *obj;
+	const char *const *rejected; /* programs the verifier refused */
 	struct btf *vmlinux;
 	bool fentry_ok, kprobe_ok, raw_tp_ok, tracefs_ok;
 	char fentry_why[96], kprobe_why[96];
@@ -251,8 +256,7 @@ static char *read_file(const char *path, size_t *len)
  * gcc renames functions it specialised, and they are still kprobe-able.
  * kallsyms lines are "addr type name [module]"; both are handled.
  */
-static bool find_symbol(const struct probes *p, const char *name, char *out,
-			size_t outlen)
+static bool find_symbol(const struct probes *p, const char *name, char *out, size_t outlen)
 {
 	size_t nlen = strlen(name);
 	const char *s = p->ftrace_funcs;
@@ -263,8 +267,8 @@ static bool find_symbol(const struct probes *p, const char *name, char *out,
 		bool start = s == p->ftrace_funcs || s[-1] == '\n' || s[-1] == ' ';
 		char end = s[nlen];
 
-		if (start && (end == '\n' || end == ' ' || end == '\t' || end == '\0' ||
-			      end == '.')) {
+		if (start &&
+		    (end == '\n' || end == ' ' || end == '\t' || end == '\0' || end == '.')) {
 			size_t n = strcspn(s, " \t\n");
 
 			if (n < outlen) {
@@ -282,8 +286,8 @@ static bool find_symbol(const struct probes *p, const char *name, char *out,
 static void probe_fentry(struct probes *p)
 {
 	struct bpf_insn insns[] = {
-		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
-		{ .code = 0x95 },			  /* exit */
+		{.code = 0xb7, .dst_reg = 0, .imm = 0}, /* r0 = 0 */
+		{.code = 0x95},				/* exit */
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY);
 	int id, fd, lfd;
@@ -296,14 +300,14 @@ static void probe_fentry(struct probes *p)
 	opts.attach_btf_id = id;
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &opts);
 	if (fd < 0) {
-		snprintf(p->fentry_why, sizeof(p->fentry_why),
-			 "refused (%s)", strerrorname_np(-fd) ?: "?");
+		snprintf(p->fentry_why, sizeof(p->fentry_why), "refused (%s)",
+			 strerrorname_np(-fd) ?: "?");
 		return;
 	}
 	lfd = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
 	if (lfd < 0)
-		snprintf(p->fentry_why, sizeof(p->fentry_why),
-			 "attach refused (%s)", strerrorname_np(-lfd) ?: "?");
+		snprintf(p->fentry_why, sizeof(p->fentry_why), "attach refused (%s)",
+			 strerrorname_np(-lfd) ?: "?");
 	else
 		close(lfd);
 	close(fd);
@@ -317,8 +321,7 @@ static void probe_kprobe(struct probes *p)
 		p->kprobe_ok = true;
 		return;
 	}
-	snprintf(p->kprobe_why, sizeof(p->kprobe_why),
-		 "not in this kernel");
+	snprintf(p->kprobe_why, sizeof(p->kprobe_why), "not in this kernel");
 }
 
 /* A tracepoint exists for BPF if vmlinux BTF has its btf_trace_ typedef. */
@@ -343,8 +346,7 @@ static bool have_classic_tp(const struct probes *p, const char *tp)
 static bool kfree_skb_has_reason(const struct probes *p)
 {
 	const struct btf_type *t;
-	int id = btf__find_by_name_kind(p->vmlinux, "btf_trace_kfree_skb",
-					BTF_KIND_TYPEDEF);
+	int id = btf__find_by_name_kind(p->vmlinux, "btf_trace_kfree_skb", BTF_KIND_TYPEDEF);
 
 	if (id < 0)
 		return false;
@@ -366,11 +368,20 @@ static const char *resolve_symbol(struct probes *p, const struct probe_def *d,
 	return NULL;
 }
 
-/* Why alternative a cannot be used, or NULL if it can. */
-static const char *alt_unusable(struct probes *p, const struct probe_def *d,
-				struct probe_state *st, const struct probe_alt *a,
-				char *why, size_t whylen)
+static bool rejected(const struct probes *p, const char *prog)
 {
+	for (const char *const *r = p->rejected; prog && r && *r; r++)
+		if (!strcmp(*r, prog))
+			return true;
+	return false;
+}
+
+/* Why alternative a cannot be used, or NULL if it can. */
+static const char *alt_unusable(struct probes *p, const struct probe_def *d, struct probe_state *st,
+				const struct probe_alt *a, char *why, size_t whylen)
+{
+	if (rejected(p, a->prog) || rejected(p, a->exit_prog))
+		return "rejected by the verifier (see -v)";
 	switch (a->mech) {
 	case TSEND_MECH_FENTRY:
 		if (!p->fentry_ok)
@@ -439,8 +450,7 @@ static void choose(struct probes *p, size_t i, char *detail, size_t dlen)
 				st->alt = k;
 			else if (off < dlen)
 				off += snprintf(detail + off, dlen - off, "%s%s: %s",
-						off ? "; " : "",
-						tsend_mech_name(a->mech), no);
+						off ? "; " : "", tsend_mech_name(a->mech), no);
 		}
 		set_autoload(p->obj, a->prog, st->alt == k);
 		set_autoload(p->obj, a->exit_prog, st->alt == k);
@@ -454,7 +464,7 @@ static void choose(struct probes *p, size_t i, char *detail, size_t dlen)
 static int set_fentry_target(struct probes *p, size_t i)
 {
 	const struct probe_alt *a = &defs[i].alts[p->st[i].alt];
-	const char *names[2] = { a->prog, a->exit_prog };
+	const char *names[2] = {a->prog, a->exit_prog};
 
 	for (int k = 0; k < 2; k++) {
 		struct bpf_program *prog;
@@ -472,8 +482,8 @@ static int set_fentry_target(struct probes *p, size_t i)
 	return 0;
 }
 
-static void add_row(struct probes *p, __u16 stage, __u8 mech, const char *func,
-		    const char *target, const char *detail)
+static void add_row(struct probes *p, __u16 stage, __u8 mech, const char *func, const char *target,
+		    const char *detail)
 {
 	struct trace_probe *r = &p->rows[p->nr_rows++];
 
@@ -485,8 +495,8 @@ static void add_row(struct probes *p, __u16 stage, __u8 mech, const char *func,
 	snprintf(r->detail, sizeof(r->detail), "%s", detail ? detail : "");
 }
 
-struct probes *probes__select(struct bpf_object *obj, const char *btf_path,
-			      bool no_fentry, char *err, size_t errlen)
+struct probes *probes__select(struct bpf_object *obj, const char *btf_path, bool no_fentry,
+			      const char *const *rejected, char *err, size_t errlen)
 {
 	struct probes *p = calloc(1, sizeof(*p));
 	char detail[sizeof(p->rows[0].detail)];
@@ -496,6 +506,7 @@ struct probes *probes__select(struct bpf_object *obj, const char *btf_path,
 		return NULL;
 	}
 	p->obj = obj;
+	p->rejected = rejected;
 	p->vmlinux = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
 	if (!p->vmlinux) {
 		int e = errno;
@@ -554,8 +565,7 @@ bool probes__kfree_skb_has_reason(const struct probes *p)
 	return p->kfree_skb_reason;
 }
 
-static struct bpf_link *attach_one(struct probes *p, size_t i, const char *name,
-				   bool exit)
+static struct bpf_link *attach_one(struct probes *p, size_t i, const char *name, bool exit)
 {
 	const struct probe_def *d = &defs[i];
 	const struct probe_alt *a = &d->alts[p->st[i].alt];

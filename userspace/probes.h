@@ -24,12 +24,14 @@ struct probes;
 /*
  * Detect and choose. btf_path: vmlinux BTF to use instead of
  * /sys/kernel/btf/vmlinux (NULL for the default). no_fentry: use neither
- * fentry/fexit nor tp_btf (to compare, or to test kprobes). Returns NULL with errno
- * set if nothing can be decided (no BTF at all); a row without a working
- * mechanism is not an error. Also sets the object's kfree_skb reason flag.
+ * fentry/fexit nor tp_btf (to compare, or to test kprobes). rejected: NULL or
+ * a NULL-terminated list of programs this kernel's verifier refused; they
+ * are not chosen again (record.c reloads without them). Returns NULL with
+ * errno set if nothing can be decided (no BTF at all); a row without a
+ * working mechanism is not an error.
  */
-struct probes *probes__select(struct bpf_object *obj, const char *btf_path,
-			      bool no_fentry, char *err, size_t errlen);
+struct probes *probes__select(struct bpf_object *obj, const char *btf_path, bool no_fentry,
+			      const char *const *rejected, char *err, size_t errlen);
 /* kfree_skb's tracepoint has a drop reason argument on this kernel. */
 bool probes__kfree_skb_has_reason(const struct probes *p);
 /* Attaches every chosen program. A probe that fails to attach is marked

@@ -140,8 +140,7 @@ static int close_file(struct recorder *r)
 	st->nr_cpus = r->nr_cpus < TRACE_MAX_CPUS ? r->nr_cpus : TRACE_MAX_CPUS;
 	for (__u32 c = 0; c < st->nr_cpus; c++) {
 		st->lost[c] = r->now[TSEND_CNT_LOST][c] - r->base[TSEND_CNT_LOST][c];
-		st->untracked[c] = r->now[TSEND_CNT_UNTRACKED][c] -
-				   r->base[TSEND_CNT_UNTRACKED][c];
+		st->untracked[c] = r->now[TSEND_CNT_UNTRACKED][c] - r->base[TSEND_CNT_UNTRACKED][c];
 	}
 	err = trace_writer__close(r->w, st);
 	r->w = NULL;
@@ -217,65 +216,147 @@ static __u32 ring_size(__u64 want)
 	return sz;
 }
 
-/* Open the skeleton and let the probe table choose; shared with probes. */
-static struct tsend_bpf *open_skel(const char *btf_path, bool no_fentry,
+#define MAX_REJECTED 16
+
+/*
+ * libbpf names a program the verifier refused in "prog 'NAME': failed to
+ * load". While loading, its messages pass through here: the name is kept,
+ * and warnings go on as debug output (seen with -v), since the probe table
+ * reports the rejection.
+ */
+static char failed_prog[64];
+static libbpf_print_fn_t user_print;
+
+static int catch_failed_prog(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	const char *s, *end;
+	char line[256];
+	va_list copy;
+
+	va_copy(copy, args);
+	vsnprintf(line, sizeof(line), fmt, copy);
+	va_end(copy);
+	s = strstr(line, "prog '");
+	if (s && (end = strstr(s + 6, "': failed to load")))
+		snprintf(failed_prog, sizeof(failed_prog), "%.*s", (int)(end - s - 6), s + 6);
+	if (!user_print)
+		return 0;
+	return user_print(level == LIBBPF_WARN ? LIBBPF_DEBUG : level, fmt, args);
+}
+
+/* Opens the skeleton, lets the probe table choose, sets the filters. */
+static struct tsend_bpf *open_skel(const struct record_opts *o, const char *const *rejected,
 				   struct probes **probes, char *err, size_t errlen)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_path);
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf_path);
 	struct tsend_bpf *skel = tsend_bpf__open_opts(&oo);
+	int e;
 
 	if (!skel) {
 		snprintf(err, errlen, "cannot open BPF object: %s", strerror(errno));
 		return NULL;
 	}
-	*probes = probes__select(skel->obj, btf_path, no_fentry, err, errlen);
+	*probes = probes__select(skel->obj, o->btf_path, o->no_fentry, rejected, err, errlen);
 	if (!*probes) {
-		int e = errno;
-
-		tsend_bpf__destroy(skel);
-		errno = e;
-		return NULL;
+		e = -errno;
+		goto out_destroy;
 	}
 	skel->rodata->kfree_skb_has_reason = probes__kfree_skb_has_reason(*probes);
+	set_filters(skel, o);
+	skel->rodata->targ_wakeup_bytes = ring_size(o->buffer_bytes) / 8;
+	e = bpf_map__set_max_entries(skel->maps.events, ring_size(o->buffer_bytes));
+	if (e) {
+		snprintf(err, errlen, "--buffer: cannot size the ring buffer: %s", strerror(-e));
+		probes__free(*probes);
+		goto out_destroy;
+	}
+	bpf_program__set_autoload(skel->progs.inet_sock_set_state_raw,
+				  skel->rodata->filter_by_sock);
 	return skel;
+
+out_destroy:
+	tsend_bpf__destroy(skel);
+	errno = -e;
+	return NULL;
 }
 
-static int load_and_attach(struct tsend_bpf *skel, struct probes *probes,
-			   char *err, size_t errlen)
+/*
+ * Open, choose and load; a program this kernel's verifier refuses is left
+ * out and the rest loaded again, so one odd kernel function never stops a
+ * recording (its row says why). Then attach.
+ */
+static int load_skel(const struct record_opts *o, struct tsend_bpf **skelp, struct probes **probesp,
+		     char *err, size_t errlen)
 {
-	int e = tsend_bpf__load(skel);
+	static char names[MAX_REJECTED][64];
+	const char *rejected[MAX_REJECTED + 1] = {};
+	struct tsend_bpf *skel;
+	struct probes *probes;
+	int nr = 0, e;
 
-	if (e) {
-		snprintf(err, errlen, "cannot load BPF programs: %s%s", strerror(-e),
-			 e == -EPERM ? " (needs root or CAP_BPF+CAP_PERFMON)" : "");
-		return e;
+	for (;;) {
+		skel = open_skel(o, rejected, &probes, err, errlen);
+		if (!skel)
+			return -errno;
+		failed_prog[0] = '\0';
+		user_print = libbpf_set_print(catch_failed_prog);
+		e = tsend_bpf__load(skel);
+		libbpf_set_print(user_print);
+		if (!e)
+			break;
+		probes__free(probes);
+		tsend_bpf__destroy(skel);
+		for (int i = 0; i < nr; i++)
+			if (!strcmp(names[i], failed_prog))
+				failed_prog[0] = '\0'; /* refused again: not ours to skip */
+		if (nr == MAX_REJECTED) {
+			snprintf(
+				err, errlen,
+				"cannot load BPF programs: the verifier refused %d (the last: %s); -v shows why",
+				nr + 1, failed_prog);
+			return e;
+		}
+		if (!failed_prog[0] || e == -EPERM) {
+			snprintf(err, errlen, "cannot load BPF programs: %s%s", strerror(-e),
+				 e == -EPERM ? " (needs root or CAP_BPF+CAP_PERFMON)" : "");
+			return e;
+		}
+		snprintf(names[nr], sizeof(names[nr]), "%s", failed_prog);
+		rejected[nr] = names[nr];
+		nr++;
 	}
 	e = probes__attach(probes);
-	if (e)
+	if (e) {
 		snprintf(err, errlen, "no probe could be attached on this kernel");
-	return e;
+		probes__free(probes);
+		tsend_bpf__destroy(skel);
+		return e;
+	}
+	*skelp = skel;
+	*probesp = probes;
+	return 0;
 }
 
-int recorder__probe_only(const char *btf_path, bool no_fentry,
-			 struct trace_probe *rows, __u32 *nr, char *err, size_t errlen)
+int recorder__probe_only(const char *btf_path, bool no_fentry, struct trace_probe *rows, __u32 *nr,
+			 char *err, size_t errlen)
 {
-	struct probes *probes = NULL;
-	struct tsend_bpf *skel = open_skel(btf_path, no_fentry, &probes, err, errlen);
+	struct record_opts o = {.btf_path = btf_path, .no_fentry = no_fentry, .buffer_bytes = 4096};
 	const struct trace_probe *src;
-	int e;
+	struct tsend_bpf *skel;
+	struct probes *probes;
+	int e = load_skel(&o, &skel, &probes, err, errlen);
 
-	if (!skel)
-		return -errno;
-	e = load_and_attach(skel, probes, err, errlen);
+	*nr = 0;
+	if (e)
+		return e;
 	src = probes__rows(probes, nr);
 	memcpy(rows, src, *nr * sizeof(*src));
 	probes__free(probes);
 	tsend_bpf__destroy(skel);
-	return e;
+	return 0;
 }
 
-struct recorder *recorder__open(const struct record_opts *o, char *err,
-				size_t errlen)
+struct recorder *recorder__open(const struct record_opts *o, char *err, size_t errlen)
 {
 	struct recorder *r = calloc(1, sizeof(*r));
 	int e = -ENOMEM;
@@ -297,23 +378,9 @@ struct recorder *recorder__open(const struct record_opts *o, char *err,
 		if (!r->base[k] || !r->now[k])
 			goto out_free;
 	}
-	r->skel = open_skel(o->btf_path, o->no_fentry, &r->probes, err, errlen);
-	if (!r->skel) {
-		e = -errno;
-		goto out_free;
-	}
-	set_filters(r->skel, o);
-	e = bpf_map__set_max_entries(r->skel->maps.events, ring_size(o->buffer_bytes));
-	if (e) {
-		snprintf(err, errlen, "--buffer: cannot size the ring buffer: %s",
-			 strerror(-e));
-		goto out_destroy;
-	}
-	bpf_program__set_autoload(r->skel->progs.inet_sock_set_state_raw,
-				  r->skel->rodata->filter_by_sock);
-	e = load_and_attach(r->skel, r->probes, err, errlen);
+	e = load_skel(&r->o, &r->skel, &r->probes, err, errlen);
 	if (e)
-		goto out_destroy;
+		goto out_free;
 	if (r->skel->rodata->filter_by_sock) {
 		r->sock_state = bpf_program__attach_raw_tracepoint(
 			r->skel->progs.inet_sock_set_state_raw, "inet_sock_set_state");
@@ -365,6 +432,9 @@ int recorder__poll(struct recorder *r, int timeout_ms)
 	if (!r->w)
 		return r->write_err ? r->write_err : -EFBIG;
 	e = ring_buffer__poll(r->rb, timeout_ms);
+	/* the BPF side wakes us only per batch: take what waits anyway */
+	if (e == 0 && r->w)
+		e = ring_buffer__consume(r->rb);
 	if (r->write_err)
 		return r->write_err;
 	if (e < 0 && e != -EINTR)

@@ -15,28 +15,27 @@
 #include "trace_file.h"
 
 struct record_opts {
-	const char *output;	/* trace file; rotated files get .1, .2, ... */
-	const char *btf_path;	/* --btf, NULL for /sys/kernel/btf/vmlinux */
-	bool no_fentry;		/* --no-fentry: kprobes and raw tracepoints only */
-	__u32 tgid;		/* --pid or the command started; 0 = all */
-	const char *comm;	/* --comm */
-	__u64 cgroup_id;	/* --cgroup, as its inode number; 0 = all */
-	__u16 port;		/* --port: source or destination */
-	int ifindex;		/* --dev */
-	__u32 netns;		/* --dev: inode of the namespace ifindex is in */
-	__u32 snaplen;		/* frame bytes at net_dev_start_xmit */
-	__u32 payload;		/* --payload: user bytes kept at send() */
-	__u64 buffer_bytes;	/* ring buffer size, rounded to a power of 2 */
-	__u64 max_size;		/* rotate (or stop) when a file reaches this */
-	__u32 max_files;	/* files kept in rotation; 1 = stop at max_size */
-	const char *cmdline;	/* stored in the header */
+	const char *output;   /* trace file; rotated files get .1, .2, ... */
+	const char *btf_path; /* --btf, NULL for /sys/kernel/btf/vmlinux */
+	bool no_fentry;	      /* --no-fentry: kprobes and raw tracepoints only */
+	__u32 tgid;	      /* --pid or the command started; 0 = all */
+	const char *comm;     /* --comm */
+	__u64 cgroup_id;      /* --cgroup, as its inode number; 0 = all */
+	__u16 port;	      /* --port: source or destination */
+	int ifindex;	      /* --dev */
+	__u32 netns;	      /* --dev: inode of the namespace ifindex is in */
+	__u32 snaplen;	      /* frame bytes at net_dev_start_xmit */
+	__u32 payload;	      /* --payload: user bytes kept at send() */
+	__u64 buffer_bytes;   /* ring buffer size, rounded to a power of 2 */
+	__u64 max_size;	      /* rotate (or stop) when a file reaches this */
+	__u32 max_files;      /* files kept in rotation; 1 = stop at max_size */
+	const char *cmdline;  /* stored in the header */
 };
 
 struct recorder;
 
 /* Loads and attaches; on failure NULL with errno set and a reason in err. */
-struct recorder *recorder__open(const struct record_opts *o, char *err,
-				size_t errlen);
+struct recorder *recorder__open(const struct record_opts *o, char *err, size_t errlen);
 /* Consumes the ring for up to timeout_ms; flushes a block once a second.
  * Returns records consumed, -EINTR on a signal, or -errno (write failure;
  * -EFBIG when max_size was reached with no rotation). */
@@ -52,7 +51,7 @@ int recorder__close(struct recorder *r, __u64 *lost, __u64 *untracked);
 
 /* Probes only: what would be attached on this kernel (loads and attaches
  * for real, then detaches). Rows are copied to rows[] (TRACE_MAX_PROBES). */
-int recorder__probe_only(const char *btf_path, bool no_fentry,
-			 struct trace_probe *rows, __u32 *nr, char *err, size_t errlen);
+int recorder__probe_only(const char *btf_path, bool no_fentry, struct trace_probe *rows, __u32 *nr,
+			 char *err, size_t errlen);
 
 #endif /* TSEND_RECORD_H */
