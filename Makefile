@@ -48,9 +48,9 @@ HELPERS := $(OUTPUT)/tests/tcp_sender
 
 # Debian packages for build and tests; `make deps` installs the missing ones.
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
-	libclang-rt-14-dev tshark iproute2 python3 cppcheck clang-format
+	libclang-rt-14-dev tshark iproute2 python3 cppcheck clang-format linux-perf
 
-.PHONY: all deps demo test check unit fuzz clean format-check lint
+.PHONY: all deps demo test unit fuzz bench clean lint
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -156,11 +156,17 @@ demo: deps all $(HELPERS)
 test: deps all unit fuzz $(HELPERS)
 	$(Q)tests/run.sh
 
+# Tracer overhead against perf on the same tracepoints (docs/benchmarks.md)
+bench: deps all $(HELPERS)
+	$(Q)bench/overhead.sh 7 3000 65536
+	$(Q)bench/overhead.sh 7 20000 1024
+
 lint:
 	$(Q)cppcheck --quiet --enable=warning,style,performance --error-exitcode=1 \
 		--inline-suppr --suppress=missingIncludeSystem -I. -I$(OUTPUT) \
+		--include=/usr/include/bpf/libbpf_common.h \
 		userspace cmd tests/unit tests/tcp_sender.c
-	$(Q)clang-format --dry-run --Werror $(wildcard userspace/*.[ch] cmd/*.c)
+	$(Q)clang-format --dry-run --Werror $(wildcard userspace/*.[ch] cmd/*.c bpf/*.bpf.c bpf/*.h)
 
 clean:
 	$(Q)rm -rf $(OUTPUT)

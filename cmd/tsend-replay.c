@@ -9,10 +9,10 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: tsend-replay COMMAND TRACE [OPTIONS]\n\n"
-		"Re-run a recorded send path in userspace and put the frames on a wire.\n\n"
-		"Commands (not implemented in this version):\n"
-		"  run TRACE -o pcap:FILE|afpacket:IFACE|e1000e:PCI_ADDR\n"
-		"  verify TRACE\n");
+		   "Re-run a recorded send path in userspace and put the frames on a wire.\n\n"
+		   "Commands (not implemented in this version):\n"
+		   "  run TRACE -o pcap:FILE|afpacket:IFACE|e1000e:PCI_ADDR\n"
+		   "  verify TRACE\n");
 }
 
 int main(int argc, char **argv)

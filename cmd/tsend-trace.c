@@ -40,13 +40,14 @@ static struct env {
 	const char *file;
 	char **cmd; /* record -- CMD ARGS */
 } env = {
-	.rec = {
-		.output = "tsend.trace",
-		.snaplen = TSEND_SNAP_DEFAULT,
-		.buffer_bytes = 16 << 20,
-		.max_size = 1ULL << 30,
-		.max_files = 1,
-	},
+	.rec =
+		{
+			.output = "tsend.trace",
+			.snaplen = TSEND_SNAP_DEFAULT,
+			.buffer_bytes = 16 << 20,
+			.max_size = 1ULL << 30,
+			.max_files = 1,
+		},
 };
 
 static volatile sig_atomic_t exiting;
@@ -79,10 +80,23 @@ static int parse_size(const char *s, __u64 *out)
 	if (errno || end == s || *s == '-')
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end && strcmp(end, "B") && strcmp(end, "iB"))
 		return -EINVAL;
@@ -103,8 +117,7 @@ static int parse_u64(const char *s, __u64 max, __u64 *out)
 	return 0;
 }
 
-static void die_usage(struct argp_state *state, const char *flag, const char *arg,
-		      const char *what)
+static void die_usage(struct argp_state *state, const char *flag, const char *arg, const char *what)
 {
 	argp_error(state, "invalid %s '%s': %s", flag, arg, what);
 }
@@ -121,23 +134,27 @@ enum {
 };
 
 static const struct argp_option record_opts[] = {
-	{ "output", 'o', "FILE", 0, "Trace file to write (default tsend.trace)", 0 },
-	{ "pid", 'p', "PID", 0, "Only sockets this process sends on", 0 },
-	{ "comm", 'c', "COMM", 0, "Only sockets tasks of this name send on", 0 },
-	{ "cgroup", OPT_CGROUP, "PATH", 0, "Only sockets of tasks in this cgroup v2", 0 },
-	{ "port", 'P', "PORT", 0, "Only TCP connections with this local or remote port", 0 },
-	{ "dev", 'd', "IFACE", 0, "Only device stages on this interface", 0 },
-	{ "snaplen", 's', "BYTES", 0, "Frame bytes kept at net_dev_start_xmit (default 128, max 1024)", 0 },
-	{ "payload", OPT_PAYLOAD, "BYTES", 0, "Keep the first BYTES of each send() (default 0)", 0 },
-	{ "buffer", 'b', "SIZE", 0, "Ring buffer size, e.g. 64M (default 16M)", 0 },
-	{ "duration", 'D', "SEC", 0, "Stop after SEC seconds", 0 },
-	{ "count", 'n', "N", 0, "Stop after N records", 0 },
-	{ "max-size", OPT_MAX_SIZE, "SIZE", 0, "Rotate or stop when a file reaches SIZE (default 1G)", 0 },
-	{ "max-files", OPT_MAX_FILES, "N", 0, "Rotate over N files FILE, FILE.1, ... (default 1: stop)", 0 },
-	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF when /sys/kernel/btf/vmlinux is missing", 0 },
-	{ "no-fentry", OPT_NO_FENTRY, NULL, 0, "Use kprobes and raw tracepoints, not fentry/tp_btf", 0 },
-	{ "verbose", 'v', NULL, 0, "Show libbpf's debug output", 0 },
-	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
+	{"output", 'o', "FILE", 0, "Trace file to write (default tsend.trace)", 0},
+	{"pid", 'p', "PID", 0, "Only sockets this process sends on", 0},
+	{"comm", 'c', "COMM", 0, "Only sockets tasks of this name send on", 0},
+	{"cgroup", OPT_CGROUP, "PATH", 0, "Only sockets of tasks in this cgroup v2", 0},
+	{"port", 'P', "PORT", 0, "Only TCP connections with this local or remote port", 0},
+	{"dev", 'd', "IFACE", 0, "Only device stages on this interface", 0},
+	{"snaplen", 's', "BYTES", 0,
+	 "Frame bytes kept at net_dev_start_xmit (default 128, max 1024)", 0},
+	{"payload", OPT_PAYLOAD, "BYTES", 0, "Keep the first BYTES of each send() (default 0)", 0},
+	{"buffer", 'b', "SIZE", 0, "Ring buffer size, e.g. 64M (default 16M)", 0},
+	{"duration", 'D', "SEC", 0, "Stop after SEC seconds", 0},
+	{"count", 'n', "N", 0, "Stop after N records", 0},
+	{"max-size", OPT_MAX_SIZE, "SIZE", 0,
+	 "Rotate or stop when a file reaches SIZE (default 1G)", 0},
+	{"max-files", OPT_MAX_FILES, "N", 0,
+	 "Rotate over N files FILE, FILE.1, ... (default 1: stop)", 0},
+	{"btf", OPT_BTF, "PATH", 0, "Kernel BTF when /sys/kernel/btf/vmlinux is missing", 0},
+	{"no-fentry", OPT_NO_FENTRY, NULL, 0, "Use kprobes and raw tracepoints, not fentry/tp_btf",
+	 0},
+	{"verbose", 'v', NULL, 0, "Show libbpf's debug output", 0},
+	{NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0},
 	{},
 };
 
@@ -303,7 +320,7 @@ static void join_cmdline(int argc, char **argv, char *out, size_t len)
 
 static int cmd_record(int argc, char **argv)
 {
-	struct argp argp = { record_opts, record_parse, NULL, record_doc, NULL, NULL, NULL };
+	struct argp argp = {record_opts, record_parse, NULL, record_doc, NULL, NULL, NULL};
 	char err[256], cmdline[256];
 	struct recorder *r;
 	pid_t child = 0;
@@ -350,8 +367,9 @@ static int cmd_record(int argc, char **argv)
 
 		if (e < 0 && e != -EINTR) {
 			if (e == -EFBIG)
-				fprintf(stderr, "tsend-trace: %s reached --max-size; stopped "
-					"(use --max-files N to rotate)\n", env.rec.output);
+				fprintf(stderr,
+					"tsend-trace: %s reached --max-size; stopped (use --max-files N to rotate)\n",
+					env.rec.output);
 			else
 				fprintf(stderr, "tsend-trace: %s: write failed: %s\n",
 					env.rec.output, strerror(-e));
@@ -375,12 +393,12 @@ static int cmd_record(int argc, char **argv)
 		ret = 1;
 	}
 	fprintf(stderr, "tsend-trace: %llu records in %s%s, %llu lost, %llu skbs untracked\n",
-		(unsigned long long)records, env.rec.output,
-		files > 1 ? " (rotated)" : "", (unsigned long long)lost,
-		(unsigned long long)untracked);
+		(unsigned long long)records, env.rec.output, files > 1 ? " (rotated)" : "",
+		(unsigned long long)lost, (unsigned long long)untracked);
 	if (lost)
-		fprintf(stderr, "tsend-trace: warning: %llu records lost: the ring buffer "
-			"was full (raise --buffer or filter)\n", (unsigned long long)lost);
+		fprintf(stderr,
+			"tsend-trace: warning: %llu records lost: the ring buffer was full (raise --buffer or filter)\n",
+			(unsigned long long)lost);
 	if (child > 0 && !child_done) {
 		kill(child, SIGTERM);
 		waitpid(child, &status, 0);
@@ -394,12 +412,12 @@ static int cmd_record(int argc, char **argv)
 /* ---- probes ---- */
 
 static const struct argp_option common_opts[] = {
-	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF when /sys/kernel/btf/vmlinux is missing", 0 },
-	{ "no-fentry", OPT_NO_FENTRY, NULL, 0, "probes: as record --no-fentry would attach", 0 },
-	{ "json", OPT_JSON, NULL, 0, "JSON output", 0 },
-	{ "header", OPT_HEADER, NULL, 0, "dump: the file header and end block, not the records", 0 },
-	{ "verbose", 'v', NULL, 0, "More output", 0 },
-	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
+	{"btf", OPT_BTF, "PATH", 0, "Kernel BTF when /sys/kernel/btf/vmlinux is missing", 0},
+	{"no-fentry", OPT_NO_FENTRY, NULL, 0, "probes: as record --no-fentry would attach", 0},
+	{"json", OPT_JSON, NULL, 0, "JSON output", 0},
+	{"header", OPT_HEADER, NULL, 0, "dump: the file header and end block, not the records", 0},
+	{"verbose", 'v', NULL, 0, "More output", 0},
+	{NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0},
 	{},
 };
 
@@ -438,24 +456,47 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 }
 
 static const char probes_doc[] =
-	"Show how each function and tracepoint of the send path is watched on this "
-	"kernel: fentry, kprobe, tracepoint, or why it cannot be.\v"
+	"Show how each function and tracepoint of the send path is watched on this kernel: fentry, kprobe, tracepoint, or why it cannot be.\v"
 	"USAGE: tsend-trace probes [--btf PATH] [-v]\n\n"
 	"The programs are really loaded and attached, then detached (needs root).";
+
+/* Prints text from column 37 on, wrapped at 80 columns on "; " and spaces. */
+static void print_wrapped(const char *text)
+{
+	const int indent = 37, width = 80 - indent;
+	int len = strlen(text);
+
+	while (len > width) {
+		int cut = width;
+
+		while (cut > 0 && text[cut] != ' ')
+			cut--;
+		if (!cut)
+			cut = width;
+		printf("%.*s\n%*s", cut, text, indent, "");
+		text += cut;
+		len -= cut;
+		while (*text == ' ')
+			text++, len--;
+	}
+	printf("%s\n", text);
+}
 
 static void print_probes(const struct trace_probe *rows, __u32 nr)
 {
 	unsigned int by_mech[TSEND_MECH_MAX] = {}, none = 0;
 
-	printf("%-24s %-10s %s\n", "FUNCTION", "HOW", "TARGET / WHY NOT");
+	printf("%-24s %-11s %s\n", "FUNCTION", "HOW", "TARGET / WHY NOT");
 	for (__u32 i = 0; i < nr; i++) {
 		const struct trace_probe *p = &rows[i];
 
-		printf("%-24s %-10s %s\n", p->func, p->mech ? tsend_mech_name(p->mech) : "-",
-		       p->mech ? p->target : p->detail);
-		if (p->mech && p->detail[0] && env.verbose)
-			printf("%-24s %-10s (%s)\n", "", "", p->detail);
-		if (p->mech < TSEND_MECH_MAX && p->mech)
+		printf("%-24s %-11s ", p->func, p->mech ? tsend_mech_name(p->mech) : "-");
+		print_wrapped(p->mech ? p->target : p->detail);
+		if (p->mech && p->detail[0] && env.verbose) {
+			printf("%-36s (", "");
+			print_wrapped(p->detail);
+		}
+		if (p->mech && p->mech < TSEND_MECH_MAX)
 			by_mech[p->mech]++;
 		else
 			none++;
@@ -469,7 +510,7 @@ static void print_probes(const struct trace_probe *rows, __u32 nr)
 
 static int cmd_probes(int argc, char **argv)
 {
-	struct argp argp = { common_opts, common_parse, NULL, probes_doc, NULL, NULL, NULL };
+	struct argp argp = {common_opts, common_parse, NULL, probes_doc, NULL, NULL, NULL};
 	struct trace_probe *rows = calloc(TRACE_MAX_PROBES, sizeof(*rows));
 	char err[256];
 	__u32 nr = 0;
@@ -484,8 +525,7 @@ static int cmd_probes(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	libbpf_set_print(libbpf_print_fn);
-	e = recorder__probe_only(env.rec.btf_path, env.rec.no_fentry, rows, &nr, err,
-				 sizeof(err));
+	e = recorder__probe_only(env.rec.btf_path, env.rec.no_fentry, rows, &nr, err, sizeof(err));
 	if (nr)
 		print_probes(rows, nr);
 	if (e)
@@ -496,17 +536,15 @@ static int cmd_probes(int argc, char **argv)
 
 /* ---- dump, report ---- */
 
-static const char dump_doc[] =
-	"Print a trace file, one record a line.\v"
-	"USAGE: tsend-trace dump FILE [--json] [--header]\n\n"
-	"EXAMPLES:\n"
-	"    tsend-trace dump out.trace | grep net_dev_start_xmit\n"
-	"    tsend-trace dump --json out.trace | jq .seq\n"
-	"    tsend-trace dump --header out.trace   # kernel, probes, losses";
+static const char dump_doc[] = "Print a trace file, one record a line.\v"
+			       "USAGE: tsend-trace dump FILE [--json] [--header]\n\n"
+			       "EXAMPLES:\n"
+			       "    tsend-trace dump out.trace | grep net_dev_start_xmit\n"
+			       "    tsend-trace dump --json out.trace | jq .seq\n"
+			       "    tsend-trace dump --header out.trace   # kernel, probes, losses";
 
 static const char report_doc[] =
-	"Summarise a trace file: events per stage, flows, losses and per-stage "
-	"latency of the skbs followed end to end.\v"
+	"Summarise a trace file: events per stage, flows, losses and per-stage latency of the skbs followed end to end.\v"
 	"USAGE: tsend-trace report FILE [--json]\n\n"
 	"EXAMPLES:\n"
 	"    tsend-trace report out.trace\n"
@@ -531,8 +569,8 @@ static int keep_going(int err)
  */
 static int cmd_read(int argc, char **argv, bool report)
 {
-	struct argp argp = { common_opts, common_parse, "FILE", report ? report_doc : dump_doc,
-			     NULL, NULL, NULL };
+	struct argp argp = {common_opts, common_parse, "FILE", report ? report_doc : dump_doc,
+			    NULL,	 NULL,	       NULL};
 	struct report *rep = NULL;
 	struct trace_reader *r;
 	const struct trace_meta *meta;
@@ -577,8 +615,7 @@ static int cmd_read(int argc, char **argv, bool report)
 	if (!report && env.header)
 		dump_header(stdout, meta, trace_reader__stats(r), env.json);
 	if (saw_malformed) {
-		fprintf(stderr, "tsend-trace: %s: malformed records (shown as such)\n",
-			env.file);
+		fprintf(stderr, "tsend-trace: %s: malformed records (shown as such)\n", env.file);
 		ret = 1;
 	}
 	report__free(rep);
@@ -589,13 +626,13 @@ static int cmd_read(int argc, char **argv, bool report)
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: tsend-trace COMMAND [OPTIONS]\n\n"
-		"Record and read the Linux TCP send path, from send() to the NIC.\n\n"
-		"Commands:\n"
-		"  probes    how each send-path function is watched on this kernel\n"
-		"  record    record send-path events into a trace file\n"
-		"  dump      print a trace file, one event a line (--json)\n"
-		"  report    per-stage counts, flows, losses and latency\n\n"
-		"'tsend-trace COMMAND --help' shows a command's options.\n");
+		   "Record and read the Linux TCP send path, from send() to the NIC.\n\n"
+		   "Commands:\n"
+		   "  probes    how each send-path function is watched on this kernel\n"
+		   "  record    record send-path events into a trace file\n"
+		   "  dump      print a trace file, one event a line (--json)\n"
+		   "  report    per-stage counts, flows, losses and latency\n\n"
+		   "'tsend-trace COMMAND --help' shows a command's options.\n");
 }
 
 int main(int argc, char **argv)

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Shared by the shell tests: each check prints one line that tests/run.sh
 # counts ("ok - ", "FAIL - ", "skip - "). Source it; ROOT and BUILD are set.
@@ -24,6 +25,20 @@ expect_exit() {
 	shift 2
 	"$@" >/dev/null 2>&1 || rc=$?
 	if [ "$rc" = "$code" ]; then pass "$name"; else fail "$name (exit $rc, want $code)"; fi
+}
+
+# wait_for FILE PATTERN: until FILE has a line matching PATTERN (10 s at most)
+wait_for() {
+	for _ in $(seq 200); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_attached ERRFILE: the recorder says so once its probes are attached
+wait_attached() {
+	wait_for "$1" "recording to"
 }
 
 need_root() {

@@ -58,9 +58,9 @@ fuzz() {
 	done
 }
 
+# a script: its own checks, plus a failure if it crashed or hung (15 min)
 script() {
-	bash "$1" 2>&1
-	# a crashed script that printed nothing must not pass silently
+	timeout --kill-after=10 900 bash "$1" 2>&1
 	local rc=$?
 	[ "$rc" = 0 ] || echo "FAIL - ${1#"$ROOT"/} exited with $rc"
 }

@@ -48,7 +48,7 @@ static long parse_num(const char *s, long max)
 
 static int listen_on(int family, int port)
 {
-	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_storage ss = {0};
 	int one = 1, fd = socket(family, SOCK_STREAM, 0);
 	socklen_t len;
 
@@ -96,10 +96,10 @@ static int do_recv(int lfd)
 }
 
 /* HOST is numeric (IPv4 or IPv6): no resolver, so static builds work */
-static int do_send(const char *host, const char *port, int nodelay, long wait_ms,
-		   int nsizes, char **sizes)
+static int do_send(const char *host, const char *port, int nodelay, long wait_ms, int nsizes,
+		   char **sizes)
 {
-	struct sockaddr_storage peer = { 0 }, local;
+	struct sockaddr_storage peer = {0}, local;
 	socklen_t plen, llen = sizeof(local);
 	unsigned long long off = 0;
 	int fd, one = 1;
@@ -143,7 +143,7 @@ static int do_send(const char *host, const char *port, int nodelay, long wait_ms
 			off += ret;
 		free(buf);
 		if (wait_ms) {
-			struct timespec ts = { wait_ms / 1000, (wait_ms % 1000) * 1000000L };
+			struct timespec ts = {wait_ms / 1000, (wait_ms % 1000) * 1000000L};
 
 			nanosleep(&ts, NULL);
 		}
@@ -185,8 +185,8 @@ int main(int argc, char **argv)
 		return do_recv(lfd);
 	}
 	if (!strcmp(mode, "send") && argc - optind >= 3)
-		return do_send(argv[optind], argv[optind + 1], nodelay, wait_ms,
-			       argc - optind - 2, argv + optind + 2);
+		return do_send(argv[optind], argv[optind + 1], nodelay, wait_ms, argc - optind - 2,
+			       argv + optind + 2);
 	if (!strcmp(mode, "loop") && argc - optind >= 2) {
 		int lfd = listen_on(AF_INET, parse_num(argv[optind], 65535)), status;
 		pid_t pid;

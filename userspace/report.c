@@ -630,8 +630,8 @@ static void text_summary(const struct report *r, FILE *out, const struct trace_m
 		fprintf(out, "\n                   %s s of recording", t);
 	}
 	if (!stats) {
-		fputs("\n  lost events      unknown: the recording has no end block"
-		      "\n  untracked skbs   unknown\n",
+		fputs("\n  lost events      unknown: the recording has no end block\n"
+		      "  untracked skbs   unknown\n",
 		      out);
 		return;
 	}
@@ -684,8 +684,9 @@ static void text_probes(FILE *out, const struct trace_meta *meta)
 		fputc('\n', out);
 	}
 	if (inlined)
-		fprintf(out, "  (%u inline helpers of the seed have no symbol: "
-			"see tsend-trace probes)\n", inlined);
+		fprintf(out,
+			"  (%u inline helpers of the seed have no symbol: see tsend-trace probes)\n",
+			inlined);
 }
 
 static void text_stages(const struct report *r, FILE *out)
@@ -800,9 +801,7 @@ static void text_latency(struct report *r, FILE *out)
 	} else {
 		fputs("  end to end: no skb followed to net_dev_xmit\n", out);
 	}
-	fprintf(out,
-		"  skbs followed %llu: freed %llu, address reused %llu, "
-		"live at the end %zu\n",
+	fprintf(out, "  skbs followed %llu: freed %llu, address reused %llu, live at the end %zu\n",
 		(unsigned long long)r->followed, (unsigned long long)r->freed,
 		(unsigned long long)r->reused, r->live.nr);
 	if (excluded)
@@ -861,15 +860,15 @@ static void json_summary(const struct report *r, FILE *out, const struct trace_s
 	__u64 n = r->records - r->malformed;
 
 	fprintf(out,
-		"\"summary\":{\"records\":%llu,\"malformed\":%llu,"
-		"\"first_ts_ns\":%llu,\"last_ts_ns\":%llu,"
-		"\"duration_ns\":%llu,\"end_block\":%s",
+		"\"summary\":{\"records\":%llu,\"malformed\":%llu"
+		",\"first_ts_ns\":%llu,\"last_ts_ns\":%llu"
+		",\"duration_ns\":%llu,\"end_block\":%s",
 		(unsigned long long)r->records, (unsigned long long)r->malformed,
 		(unsigned long long)(n ? r->ts_min : 0), (unsigned long long)(n ? r->ts_max : 0),
 		(unsigned long long)(n ? r->ts_max - r->ts_min : 0), stats ? "true" : "false");
 	if (!stats) {
-		fputs(",\"end_records\":null,\"lost\":null,\"lost_per_cpu\":null,"
-		      "\"untracked\":null}",
+		fputs(",\"end_records\":null,\"lost\":null,\"lost_per_cpu\":null"
+		      ",\"untracked\":null}",
 		      out);
 		return;
 	}
@@ -949,10 +948,10 @@ static void json_flow(FILE *out, const struct flow_stats *fs)
 	fprintf(out, ",\"sport\":%u", k->sport);
 	json_addr(out, "daddr", k, k->daddr);
 	fprintf(out,
-		",\"dport\":%u,\"send_calls\":%llu,\"send_bytes\":%llu,"
-		"\"send_returned\":%llu,\"send_errors\":%llu,"
-		"\"frames\":%llu,\"payload_bytes\":%llu,\"new_bytes\":%llu,"
-		"\"retransmits\":%llu,\"drops\":%llu}",
+		",\"dport\":%u,\"send_calls\":%llu,\"send_bytes\":%llu"
+		",\"send_returned\":%llu,\"send_errors\":%llu,\"frames\":%llu"
+		",\"payload_bytes\":%llu,\"new_bytes\":%llu"
+		",\"retransmits\":%llu,\"drops\":%llu}",
 		k->dport, (unsigned long long)fs->send_calls, (unsigned long long)fs->send_bytes,
 		(unsigned long long)fs->send_returned, (unsigned long long)fs->send_errors,
 		(unsigned long long)fs->frames, (unsigned long long)fs->payload_bytes,
@@ -975,8 +974,7 @@ static void json_samples(FILE *out, struct samples *s)
 {
 	qsort(s->v, s->n, sizeof(*s->v), cmp_s64);
 	fprintf(out,
-		"\"count\":%zu,\"p50_ns\":%lld,\"p90_ns\":%lld,"
-		"\"p99_ns\":%lld,\"max_ns\":%lld}",
+		"\"count\":%zu,\"p50_ns\":%lld,\"p90_ns\":%lld,\"p99_ns\":%lld,\"max_ns\":%lld}",
 		s->n, (long long)percentile(s, 50), (long long)percentile(s, 90),
 		(long long)percentile(s, 99), (long long)s->v[s->n - 1]);
 }
@@ -1007,8 +1005,8 @@ static void json_latency(struct report *r, FILE *out)
 		fputs("null", out);
 	}
 	fprintf(out,
-		",\"skbs\":{\"followed\":%llu,\"freed\":%llu,"
-		"\"reused\":%llu,\"live\":%zu,\"not_followed\":%llu}",
+		",\"skbs\":{\"followed\":%llu,\"freed\":%llu,\"reused\":%llu"
+		",\"live\":%zu,\"not_followed\":%llu}",
 		(unsigned long long)r->followed, (unsigned long long)r->freed,
 		(unsigned long long)r->reused, r->live.nr, (unsigned long long)r->not_followed);
 }

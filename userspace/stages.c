@@ -43,10 +43,10 @@ static const char *const stage_names[TSEND_STAGE_MAX] = {
 };
 
 static const char *const mech_names[TSEND_MECH_MAX] = {
-	[TSEND_MECH_NONE] = "none",	    [TSEND_MECH_FENTRY] = "fentry",
-	[TSEND_MECH_FEXIT] = "fexit",	    [TSEND_MECH_KPROBE] = "kprobe",
+	[TSEND_MECH_NONE] = "none",	      [TSEND_MECH_FENTRY] = "fentry",
+	[TSEND_MECH_FEXIT] = "fexit",	      [TSEND_MECH_KPROBE] = "kprobe",
 	[TSEND_MECH_KRETPROBE] = "kretprobe", [TSEND_MECH_TP_BTF] = "tp_btf",
-	[TSEND_MECH_RAW_TP] = "raw_tp",	    [TSEND_MECH_TP] = "tracepoint",
+	[TSEND_MECH_RAW_TP] = "raw_tp",	      [TSEND_MECH_TP] = "tracepoint",
 };
 
 const char *tsend_stage_name(unsigned int stage)

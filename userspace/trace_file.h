@@ -18,17 +18,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define TRACE_MAGIC "TSENDTRC"
-#define TRACE_VERSION 1
-#define TRACE_MAX_PROBES 64
-#define TRACE_MAX_CPUS 1024
+#define TRACE_MAGIC	    "TSENDTRC"
+#define TRACE_VERSION	    1
+#define TRACE_MAX_PROBES    64
+#define TRACE_MAX_CPUS	    1024
 #define TRACE_BLOCK_RAW_MAX (256 * 1024) /* raw bytes per block, before zlib */
-#define TRACE_RECORD_MAX 65535		 /* head.size is a __u16 */
+#define TRACE_RECORD_MAX    65535	 /* head.size is a __u16 */
 
 /* One row of the probe table: how a stage was watched in this recording. */
 struct trace_probe {
-	__u16 stage;	  /* enum tsend_stage */
-	__u8 mech;	  /* enum tsend_mech: TSEND_MECH_NONE = unavailable */
+	__u16 stage; /* enum tsend_stage */
+	__u8 mech;   /* enum tsend_mech: TSEND_MECH_NONE = unavailable */
 	__u8 pad;
 	char func[64];	  /* seed name: kernel function or category:tracepoint */
 	char target[64];  /* what was attached: symbol or tracepoint */
@@ -37,24 +37,24 @@ struct trace_probe {
 
 /* The header: written once at the start of every file. */
 struct trace_meta {
-	__u32 abi_version;	/* TSEND_ABI_VERSION of the records */
-	__u32 snaplen;		/* frame bytes kept at net_dev_start_xmit */
-	__u32 payload_len;	/* send() payload bytes kept (--payload) */
-	__u32 nr_cpus;		/* possible CPUs of the recording host */
-	__s64 realtime_offset;	/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
-	__s64 boottime_offset;	/* CLOCK_BOOTTIME - CLOCK_MONOTONIC, ns */
-	__u64 start_ns;		/* CLOCK_MONOTONIC at the start */
+	__u32 abi_version;	 /* TSEND_ABI_VERSION of the records */
+	__u32 snaplen;		 /* frame bytes kept at net_dev_start_xmit */
+	__u32 payload_len;	 /* send() payload bytes kept (--payload) */
+	__u32 nr_cpus;		 /* possible CPUs of the recording host */
+	__s64 realtime_offset;	 /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
+	__s64 boottime_offset;	 /* CLOCK_BOOTTIME - CLOCK_MONOTONIC, ns */
+	__u64 start_ns;		 /* CLOCK_MONOTONIC at the start */
 	char kernel_release[65]; /* uname -r */
 	char hostname[65];
-	char cmdline[256];	/* how tsend-trace was started */
+	char cmdline[256]; /* how tsend-trace was started */
 	__u32 nr_probes;
 	struct trace_probe probes[TRACE_MAX_PROBES];
 };
 
 /* Written at close (the end block): what was lost, per CPU. */
 struct trace_stats {
-	__u64 records;		/* records written to this file */
-	__u64 end_ns;		/* CLOCK_MONOTONIC at close */
+	__u64 records; /* records written to this file */
+	__u64 end_ns;  /* CLOCK_MONOTONIC at close */
 	__u32 nr_cpus;
 	__u32 pad;
 	__u64 lost[TRACE_MAX_CPUS];	 /* ring buffer full, per CPU */
@@ -65,8 +65,7 @@ struct trace_writer;
 struct trace_reader;
 
 /* Creates (or truncates) path with mode 0600 and writes the header. */
-struct trace_writer *trace_writer__open(const char *path,
-					const struct trace_meta *meta);
+struct trace_writer *trace_writer__open(const char *path, const struct trace_meta *meta);
 /* Buffers one record; compresses and writes a block when the buffer fills. */
 int trace_writer__append(struct trace_writer *w, const void *rec, __u32 len);
 /* Writes the buffered records as a block now (call about once a second). */
@@ -80,12 +79,10 @@ __u64 trace_writer__estimate(const struct trace_writer *w);
 int trace_writer__close(struct trace_writer *w, const struct trace_stats *stats);
 
 /* On failure returns NULL, sets errno and writes a one-line reason to err. */
-struct trace_reader *trace_reader__open(const char *path, char *err,
-					size_t errlen);
+struct trace_reader *trace_reader__open(const char *path, char *err, size_t errlen);
 /* The same over a buffer (fuzzing, tests); name is used in messages. */
-struct trace_reader *trace_reader__open_mem(const void *buf, size_t len,
-					    const char *name, char *err,
-					    size_t errlen);
+struct trace_reader *trace_reader__open_mem(const void *buf, size_t len, const char *name,
+					    char *err, size_t errlen);
 const struct trace_meta *trace_reader__meta(const struct trace_reader *r);
 /*
  * Next record: 1 with *rec and *len set (valid until the next call), 0 at the

@@ -10,17 +10,10 @@ if ! need_root; then
 	exit 0
 fi
 d=$(tmpdir)
-trap 'rm -rf "$d"' EXIT
+# a recorder left running would keep the harness's pipe open
+# shellcheck disable=SC2046 # one pid per word
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$d"' EXIT
 port=$((20000 + RANDOM % 20000))
-
-# wait_attached ERRFILE: the recorder says so once its probes are attached
-wait_attached() {
-	for _ in $(seq 100); do
-		grep -q "recording to" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 for sig in INT TERM; do
 	"$TRACE" record -o "$d/$sig.trace" -P "$port" 2>"$d/$sig.err" &
@@ -98,7 +91,7 @@ check "--max-size without --max-files stops with a message" \
 # --pid: only that process's sockets
 timeout 30 "$SENDER" recv "$port" >"$d/recv.out" &
 recv=$!
-for _ in $(seq 100); do grep -q listening "$d/recv.out" && break; sleep 0.05; done
+wait_for "$d/recv.out" listening
 "$TRACE" record -o "$d/pid.trace" -p "$recv" -D 3 2>"$d/pid.err" &
 pid=$!
 wait_attached "$d/pid.err"

@@ -11,7 +11,9 @@ fi
 d=$(tmpdir)
 cap=
 cleanup() {
-	[ -n "$cap" ] && kill "$cap" 2>/dev/null
+	# a recorder left running would keep the harness's pipe open
+	# shellcheck disable=SC2046 # one pid per word
+	kill $(jobs -p) 2>/dev/null
 	rm -rf "$d"
 }
 trap cleanup EXIT
@@ -20,12 +22,7 @@ trap cleanup EXIT
 start_capture() {
 	tshark -i lo -f "tcp port $1" -F pcap -w "$2" -q 2>"$d/tshark.err" &
 	cap=$!
-	for _ in $(seq 100); do
-		grep -q "Capturing on" "$d/tshark.err" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	cat "$d/tshark.err"
-	return 1
+	wait_for "$d/tshark.err" "Capturing on" || { cat "$d/tshark.err"; return 1; }
 }
 
 stop_capture() {

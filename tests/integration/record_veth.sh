@@ -15,7 +15,9 @@ na=tsend-a-$$
 nb=tsend-b-$$
 cap=
 cleanup() {
-	[ -n "$cap" ] && kill "$cap" 2>/dev/null
+	# a recorder left running would keep the harness's pipe open
+	# shellcheck disable=SC2046 # one pid per word
+	kill $(jobs -p) 2>/dev/null
 	ip netns del "$na" 2>/dev/null
 	ip netns del "$nb" 2>/dev/null
 	rm -rf "$d"
@@ -34,11 +36,7 @@ check "veth pair between two new namespaces" [ "$rc" = 0 ] || exit 0
 start_receiver() {
 	ip netns exec "$nb" timeout 30 "$SENDER" recv "$1" >"$2" &
 	recv=$!
-	for _ in $(seq 100); do
-		grep -q listening "$2" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_for "$2" listening
 }
 
 port=$((20000 + RANDOM % 20000))
@@ -47,7 +45,7 @@ start_receiver "$port" "$d/recv.out" || fail "veth: receiver did not start"
 ip netns exec "$na" tshark -i va -f "tcp port $port" -F pcap -w "$d/veth.pcap" -q \
 	2>"$d/tshark.err" &
 cap=$!
-for _ in $(seq 100); do grep -q "Capturing on" "$d/tshark.err" && break; sleep 0.1; done
+wait_for "$d/tshark.err" "Capturing on"
 rc=0
 # the recorder runs in the sender's namespace, where --dev va means va
 ip netns exec "$na" "$TRACE" record -o "$d/veth.trace" --dev va -- \

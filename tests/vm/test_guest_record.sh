@@ -64,8 +64,8 @@ sleep 1
 run() { # run TAG [record options]: probes, then a recording across the NICs
 	tag=$1
 	shift
-	tsend-trace probes "$@" > /tmp/$tag.probes 2>&1
-	nsenter -t $ns -n tcp_sender recv 7001 > /tmp/$tag.recv &
+	tsend-trace probes "$@" > /tmp/$tag.probes 2>&1 || no "$tag: probes: $(tail -1 /tmp/$tag.probes)"
+	nsenter -t $ns -n timeout 60 tcp_sender recv 7001 > /tmp/$tag.recv &
 	r=$!
 	for _ in $(seq 50); do grep -q listening /tmp/$tag.recv && break; sleep 0.1; done
 	tsend-trace record -o /tmp/$tag.trace "$@" -- \
