@@ -247,11 +247,6 @@ int BPF_PROG(sock_send_length_raw, struct sock *sk, int ret, int flags)
 	return handle_send_length(TSEND_MECH_RAW_TP, sk, ret, flags);
 }
 
-static __always_inline __u32 msg_left(struct msghdr *msg)
-{
-	return BPF_CORE_READ(msg, msg_iter.count);
-}
-
 SEC("fentry")
 int BPF_PROG(sock_sendmsg, struct socket *sock, struct msghdr *msg)
 {

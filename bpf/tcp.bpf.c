@@ -7,11 +7,6 @@
  */
 #include "tsend.bpf.h"
 
-static __always_inline __u32 msg_left(const struct msghdr *msg)
-{
-	return BPF_CORE_READ(msg, msg_iter.count);
-}
-
 /* tracepoint: once per loop of tcp_sendmsg_locked, with the tail skb */
 SEC("tp_btf/tcp_sendmsg_locked")
 int BPF_PROG(tcp_sendmsg_locked_btf, struct sock *sk, struct msghdr *msg, struct sk_buff *skb,

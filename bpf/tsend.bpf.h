@@ -475,6 +475,12 @@ static __always_inline int handle_skb(void *ctx, __u8 stage, __u8 mech, struct s
 	return 0;
 }
 
+/* Bytes of a sendmsg() not copied into skbs yet. */
+static __always_inline __u32 msg_left(const struct msghdr *msg)
+{
+	return BPF_CORE_READ(msg, msg_iter.count);
+}
+
 /* Socket-level TCP state: what the send path decided from. */
 static __always_inline int handle_tcp(void *ctx, __u8 stage, __u8 mech, __u8 phase, struct sock *sk,
 				      struct sk_buff *skb, __u32 size_goal, __u32 msg_left)
