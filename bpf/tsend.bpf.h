@@ -409,8 +409,12 @@ static __always_inline int handle_skb(void *ctx, __u8 stage, __u8 mech, struct s
 		sk = BPF_CORE_READ(skb, sk);
 	if (src == SEQ_FROM_HEADERS)
 		hdr = fill_flow_iphdr(&flow, skb);
-	/* a free was already matched to a tracked skb, which may be orphaned */
-	if (!is_free && !(hdr ? flow_wanted(&flow) || sock_wanted(sk) : sock_wanted(sk)))
+	/*
+	 * A free was matched to a tracked skb, which may be orphaned. Its
+	 * packet must still be ours: slab reuse can hand a new skb both the
+	 * address and the head of one whose free we never saw.
+	 */
+	if (hdr ? !flow_wanted(&flow) && !sock_wanted(sk) : !(is_free && !sk) && !sock_wanted(sk))
 		return 0;
 	if (ifindex < 0)
 		ifindex = BPF_CORE_READ(skb, dev, ifindex);
