@@ -33,7 +33,6 @@ static __always_inline int handle_send_enter(__u8 stage, __u8 mech, int fd, cons
 {
 	struct tsend_send_event *e;
 	struct send_args args = {};
-	union scratch_event *s;
 	__u32 zero = 0, n = 0, tid;
 	struct sock *sk;
 	__u64 key;
@@ -61,10 +60,14 @@ static __always_inline int handle_send_enter(__u8 stage, __u8 mech, int fd, cons
 	args.fd = fd;
 	bpf_map_update_elem(&sends, &tid, &args, BPF_ANY);
 
-	s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s)
+	if (targ_payload)
+		e = reserve_tail(sizeof(*e), targ_payload);
+	else
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(TSEND_CNT_LOST);
 		return 0;
-	e = &s->send;
+	}
 	__builtin_memset(&e->flow, 0, sizeof(e->flow));
 	fill_flow_sk(&e->flow, sk);
 	e->ret = 0;
@@ -73,19 +76,16 @@ static __always_inline int handle_send_enter(__u8 stage, __u8 mech, int fd, cons
 	e->flags = flags;
 	e->pad[0] = e->pad[1] = e->pad[2] = 0;
 	if (targ_payload && ubuf) {
-		n = size < targ_payload ? size : targ_payload;
-		if (n > TSEND_DATA_MAX)
-			n = TSEND_DATA_MAX;
-		barrier_var(n); /* keep the mask: the verifier needs it */
-		if (bpf_probe_read_user(e->payload, n & DATA_MASK, ubuf))
-			n = 0;
+		__u64 want = size;
+
+		barrier_var(want); /* see snap_frame() */
+		if (want > targ_payload)
+			want = targ_payload;
+		n = bpf_probe_read_user(e->payload, want, ubuf) ? 0 : want;
 	}
 	e->payload_len = n;
 	fill_head(&e->h, sizeof(*e) + n, stage, TSEND_KIND_SEND, TSEND_PHASE_ENTRY, mech, sk, NULL);
-	n += sizeof(*e);
-	barrier_var(n);
-	if (bpf_ringbuf_output(&events, e, n & DATA_MASK, rb_flags()))
-		count(TSEND_CNT_LOST);
+	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
 

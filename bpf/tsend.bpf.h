@@ -116,24 +116,22 @@ struct {
 } sends SEC(".maps") __weak;
 
 /*
- * Room to build an event with trailing bytes, emitted by bpf_ringbuf_output
- * with its real size: the ring holds only the bytes that were captured.
- * Sizes are masked with DATA_MASK for the verifier, hence twice the room.
+ * Records with trailing bytes (a frame snapshot, send() payload) are
+ * reserved at a size fixed at load: the smallest of these tiers that holds
+ * --snaplen or --payload. head.size says how much is used, and the recorder
+ * keeps that much. No scratch map and no copy, so nothing is shared by
+ * programs that nest on one CPU (a softirq's over a syscall's).
  */
-#define DATA_MASK (2 * TSEND_DATA_MAX - 1)
-
-union scratch_event {
-	struct tsend_send_event send;
-	struct tsend_skb_event skb;
-	__u8 bytes[TSEND_SKB_EVENT_SIZE + 2 * TSEND_DATA_MAX];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, union scratch_event);
-} scratch SEC(".maps") __weak;
+static __always_inline void *reserve_tail(__u32 base, __u32 want)
+{
+	if (want <= 128)
+		return bpf_ringbuf_reserve(&events, base + 128, 0);
+	if (want <= 256)
+		return bpf_ringbuf_reserve(&events, base + 256, 0);
+	if (want <= 512)
+		return bpf_ringbuf_reserve(&events, base + 512, 0);
+	return bpf_ringbuf_reserve(&events, base + TSEND_DATA_MAX, 0);
+}
 
 /*
  * Ring buffer flags: wake the consumer only once a batch is waiting. A
@@ -375,13 +373,14 @@ static __always_inline void fill_skb(struct tsend_skb_event *e, struct sk_buff *
  * is not snapped); returns how many. */
 static __always_inline __u32 snap_frame(struct tsend_skb_event *e, struct sk_buff *skb)
 {
-	__u32 linear = e->len - e->data_len;
-	__u32 n = linear < targ_snaplen ? linear : targ_snaplen;
+	__u64 n = (__u32)(e->len - e->data_len);
 
-	if (n > TSEND_DATA_MAX)
-		n = TSEND_DATA_MAX;
-	barrier_var(n); /* keep the mask: the verifier needs it */
-	if (bpf_probe_read_kernel(e->data, n & DATA_MASK, BPF_CORE_READ(skb, data)))
+	/* one unsigned compare with the frozen constant: what the verifier
+	 * needs to see that n fits the tier reserved */
+	barrier_var(n);
+	if (n > targ_snaplen)
+		n = targ_snaplen;
+	if (bpf_probe_read_kernel(e->data, n, BPF_CORE_READ(skb, data)))
 		return 0;
 	return n;
 }
@@ -422,20 +421,13 @@ static __always_inline int handle_skb(void *ctx, __u8 stage, __u8 mech, struct s
 	    (ifindex != targ_ifindex || BPF_CORE_READ(skb, dev, nd_net.net, ns.inum) != targ_netns))
 		return 0;
 
-	/* a snapshot has a variable size: built aside, then copied into the
-	 * ring at its real size; everything else is reserved in place */
-	if (snap && targ_snaplen) {
-		union scratch_event *s = bpf_map_lookup_elem(&scratch, &zero);
-
-		if (!s)
-			return 0;
-		e = &s->skb;
-	} else {
+	if (snap && targ_snaplen)
+		e = reserve_tail(sizeof(*e), targ_snaplen);
+	else
 		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-		if (!e) {
-			count(TSEND_CNT_LOST);
-			return 0;
-		}
+	if (!e) {
+		count(TSEND_CNT_LOST);
+		return 0;
 	}
 	fill_skb(e, skb, ifindex, ret);
 	if (hdr)
@@ -467,15 +459,7 @@ static __always_inline int handle_skb(void *ctx, __u8 stage, __u8 mech, struct s
 		if (x)
 			*x = key;
 	}
-	if (!(snap && targ_snaplen)) {
-		bpf_ringbuf_submit(e, rb_flags());
-	} else {
-		__u32 size = sizeof(*e) + e->snap_len;
-
-		barrier_var(size);
-		if (bpf_ringbuf_output(&events, e, size & DATA_MASK, rb_flags()))
-			count(TSEND_CNT_LOST);
-	}
+	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
 

@@ -272,6 +272,20 @@ static const char record_doc[] =
 	"    tsend-trace record -p 1234 --payload 64    # keep 64 bytes per send()\n"
 	"Stops on Ctrl-C, SIGTERM, --duration, --count, or when COMMAND exits.";
 
+/* A stage whose program this kernel's verifier refused is not watched:
+ * say so now, not only in the file's probe table. */
+static void warn_rejected(const struct recorder *r)
+{
+	const struct trace_probe *rows;
+	__u32 nr;
+
+	rows = recorder__probes(r, &nr);
+	for (__u32 i = 0; i < nr; i++)
+		if (strstr(rows[i].detail, "rejected by the verifier"))
+			fprintf(stderr, "tsend-trace: warning: %s: %s\n", rows[i].func,
+				rows[i].detail);
+}
+
 /* Starts cmd stopped at a pipe, so nothing is sent before probes attach. */
 static pid_t spawn(char **cmd, int *go_fd)
 {
@@ -352,6 +366,7 @@ static int cmd_record(int argc, char **argv)
 		}
 		return 1;
 	}
+	warn_rejected(r);
 	signal(SIGINT, sig_int);
 	signal(SIGTERM, sig_int);
 	fprintf(stderr, "tsend-trace: recording to %s; Ctrl-C to stop\n", env.rec.output);

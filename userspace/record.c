@@ -170,9 +170,11 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(h))
 		return 0; /* cannot come from our programs; not worth a file */
 	memcpy(&h, data, sizeof(h));
-	if (h.size != size)
+	/* records with trailing bytes are reserved at a fixed tier size:
+	 * head.size is what they use */
+	if (h.size > size || h.size < sizeof(h))
 		return 0;
-	err = trace_writer__append(r->w, data, size);
+	err = trace_writer__append(r->w, data, h.size);
 	if (err) {
 		r->write_err = err;
 		return err; /* stops ring_buffer__poll */
@@ -340,7 +342,11 @@ static int load_skel(const struct record_opts *o, struct tsend_bpf **skelp, stru
 int recorder__probe_only(const char *btf_path, bool no_fentry, struct trace_probe *rows, __u32 *nr,
 			 char *err, size_t errlen)
 {
-	struct record_opts o = {.btf_path = btf_path, .no_fentry = no_fentry, .buffer_bytes = 4096};
+	/* record's defaults: the programs are the ones record would load */
+	struct record_opts o = {.btf_path = btf_path,
+				.no_fentry = no_fentry,
+				.snaplen = TSEND_SNAP_DEFAULT,
+				.buffer_bytes = 4096};
 	const struct trace_probe *src;
 	struct tsend_bpf *skel;
 	struct probes *probes;

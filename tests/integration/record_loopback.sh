@@ -41,12 +41,15 @@ one_run() {
 		fail "$name: tshark did not start"
 		return
 	fi
-	"$TRACE" record -o "$d/$name.trace" -P "$port" -- \
+	# shellcheck disable=SC2086 # options, one per word
+	"$TRACE" record -o "$d/$name.trace" -P "$port" ${TSEND_RECORD_OPTS:-} -- \
 		"$SENDER" "$@" "$port" "${sizes[@]}" >"$d/$name.out" 2>"$d/$name.err" || rc=$?
 	stop_capture
 	check "$name: record exits 0" [ "$rc" = 0 ]
 	check "$name: trace file is mode 0600" [ "$(stat -c %a "$d/$name.trace")" = 600 ]
 	check "$name: no records lost" grep -q ", 0 lost" "$d/$name.err"
+	check "$name: no program refused by the verifier" \
+		bash -c "! grep -q 'rejected by the verifier' '$d/$name.err'"
 	sport=$(awk '/^sport/ {print $2}' "$d/$name.out")
 	"$TRACE" dump --json "$d/$name.trace" >"$d/$name.jsonl"
 	python3 "$ROOT/tests/integration/check_capture.py" "$d/$name.jsonl" \
@@ -55,6 +58,8 @@ one_run() {
 
 one_run ipv4 loop
 one_run ipv4-nodelay loop -n
+# the largest snapshot and payload tiers load and record too
+TSEND_RECORD_OPTS="--snaplen 1024 --payload 1024" one_run ipv4-tiers loop
 
 # IPv6: receiver and sender apart, filtered by --comm instead of a command
 port=$((20000 + RANDOM % 20000))

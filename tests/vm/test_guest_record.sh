@@ -68,7 +68,7 @@ run() { # run TAG [record options]: probes, then a recording across the NICs
 	nsenter -t $ns -n timeout 60 tcp_sender recv 7001 > /tmp/$tag.recv &
 	r=$!
 	for _ in $(seq 50); do grep -q listening /tmp/$tag.recv && break; sleep 0.1; done
-	tsend-trace record -o /tmp/$tag.trace "$@" -- \
+	tsend-trace record -o /tmp/$tag.trace --snaplen 1024 --payload 1024 "$@" -- \
 		tcp_sender send 192.0.2.2 7001 100 2000 70000 5 > /tmp/$tag.send 2>&1
 	wait $r
 	grep -q "received 72105" /tmp/$tag.recv && ok "$tag: receiver got 72105 bytes" ||
@@ -78,6 +78,9 @@ run() { # run TAG [record options]: probes, then a recording across the NICs
 	grep -Eq "tcp payload (72105 bytes|[0-9]+ bytes \(72105 new\))" /tmp/$tag.report && ok "$tag: frames carry 72105 new bytes" ||
 		no "$tag: $(grep 'tcp payload' /tmp/$tag.report)"
 	grep -q ", 0 lost" /tmp/$tag.send && ok "$tag: nothing lost" || no "$tag: $(tail -3 /tmp/$tag.send)"
+	grep -q "rejected by the verifier" /tmp/$tag.send /tmp/$tag.probes &&
+		no "$tag: $(grep -h 'rejected' /tmp/$tag.send /tmp/$tag.probes | head -1)" ||
+		ok "$tag: no program refused by the verifier"
 }
 run fentry
 has_mech /tmp/fentry.probes fentry $FUNCS
