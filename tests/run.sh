@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Runs every test: unit tests (plain and ASan+UBSan), fuzz targets over
-# their corpus, CLI tests, and the root-only BPF, netns and QEMU tests.
+# their corpus, lint, CLI tests, and the root-only BPF, netns and QEMU tests.
 # Ends with one line "N passed, N failed, N skipped"; exits non-zero if
 # anything failed. A skip fails the run too when TSEND_NO_SKIP=1 (CI).
 set -u
@@ -71,6 +71,8 @@ echo "== unit tests under ASan+UBSan"
 count < <(unit "$BUILD/asan/tests" asan)
 echo "== fuzz targets (corpus, then ${FUZZ_SECONDS}s each)"
 count < <(fuzz)
+echo "== lint (cppcheck, clang-format)"
+count < <(run_bin "lint: cppcheck and clang-format clean" make -s -C "$ROOT" lint)
 for t in "$ROOT"/tests/cli.sh "$ROOT"/tests/integration/*.sh "$ROOT"/tests/vm/test_*.sh; do
 	[ -f "$t" ] || continue
 	echo "== ${t#"$ROOT"/}"
