@@ -23,6 +23,7 @@
 
 #include "../bpf/tsend.h"
 #include "userspace/dump.h"
+#include "userspace/pcapng.h"
 #include "userspace/record.h"
 #include "userspace/report.h"
 #include "userspace/stages.h"
@@ -38,7 +39,8 @@ static struct env {
 	double duration;
 	__u64 count;
 	const char *file;
-	char **cmd; /* record -- CMD ARGS */
+	const char *out; /* pcap -o */
+	char **cmd;	 /* record -- CMD ARGS */
 } env = {
 	.rec =
 		{
@@ -431,6 +433,7 @@ static const struct argp_option common_opts[] = {
 	{"no-fentry", OPT_NO_FENTRY, NULL, 0, "probes: as record --no-fentry would attach", 0},
 	{"json", OPT_JSON, NULL, 0, "JSON output", 0},
 	{"header", OPT_HEADER, NULL, 0, "dump: the file header and end block, not the records", 0},
+	{"output", 'o', "OUT", 0, "pcap: the pcapng file to write (- for standard output)", 0},
 	{"verbose", 'v', NULL, 0, "More output", 0},
 	{NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0},
 	{},
@@ -446,6 +449,9 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_JSON:
 		env.json = true;
+		break;
+	case 'o':
+		env.out = arg;
 		break;
 	case OPT_NO_FENTRY:
 		env.rec.no_fentry = true;
@@ -638,6 +644,106 @@ static int cmd_read(int argc, char **argv, bool report)
 	return ret;
 }
 
+static const char pcap_doc[] =
+	"Export the recorded frames as pcapng, each with its story as a comment.\v"
+	"USAGE: tsend-trace pcap FILE -o OUT.pcapng\n\n"
+	"One interface block per device, one packet block per frame at "
+	"net_dev_start_xmit (as snapped, --snaplen), stamped in realtime ns. The "
+	"comment names the task that sent it, the time from its send() to the "
+	"wire and its wait in the device queue.\n\n"
+	"EXAMPLES:\n"
+	"    tsend-trace pcap out.trace -o out.pcapng && wireshark out.pcapng\n"
+	"    tsend-trace pcap out.trace -o - | tshark -r - -V";
+
+/* pcap: write OUT.tmp, rename it to OUT once it is whole: a failed export
+ * never leaves a file that looks complete. */
+static int cmd_pcap(int argc, char **argv)
+{
+	struct argp argp = {common_opts, common_parse, "FILE", pcap_doc, NULL, NULL, NULL};
+	struct pcapng_export *x = NULL;
+	struct trace_reader *r;
+	char err[512], tmp[4096];
+	const void *rec;
+	__u64 frames = 0;
+	int e, ret = 1;
+	bool to_stdout;
+	FILE *f;
+	__u32 len;
+
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (!env.file || !env.out) {
+		fprintf(stderr, "tsend-trace pcap: %s is required\n", env.file ? "-o OUT" : "FILE");
+		return EXIT_USAGE;
+	}
+	r = trace_reader__open(env.file, err, sizeof(err));
+	if (!r) {
+		fprintf(stderr, "tsend-trace: %s\n", err);
+		return 1;
+	}
+	to_stdout = !strcmp(env.out, "-");
+	snprintf(tmp, sizeof(tmp), "%s.tmp", env.out);
+	f = to_stdout ? stdout : fopen(tmp, "we");
+	if (!f) {
+		fprintf(stderr, "tsend-trace: %s: cannot create: %s\n", tmp, strerror(errno));
+		goto out_reader;
+	}
+	x = pcapng_export__new(f, trace_reader__meta(r));
+	if (!x) {
+		fprintf(stderr, "tsend-trace: %s: %s\n", env.out, strerror(errno));
+		goto out_file;
+	}
+	while ((e = trace_reader__next(r, &rec, &len)) > 0) {
+		int err2 = pcapng_export__add(x, rec, len);
+
+		/* a malformed record, or a frame past 4096 interfaces: skipped */
+		if (err2 == -EINVAL || err2 == -ENOSPC) {
+			saw_malformed = true;
+		} else if (err2) {
+			fprintf(stderr, "tsend-trace: %s: write failed: %s\n", env.out,
+				strerror(-err2));
+			goto out_file;
+		}
+	}
+	if (e < 0) {
+		fprintf(stderr, "tsend-trace: %s\n", trace_reader__error(r));
+		goto out_file;
+	}
+	if (trace_reader__warning(r))
+		fprintf(stderr, "tsend-trace: warning: %s\n", trace_reader__warning(r));
+	e = pcapng_export__finish(x, &frames);
+	if (e || fflush(f)) {
+		fprintf(stderr, "tsend-trace: %s: write failed: %s\n", env.out,
+			strerror(e ? -e : errno));
+		goto out_file;
+	}
+	ret = saw_malformed ? 1 : 0;
+	if (saw_malformed)
+		fprintf(stderr, "tsend-trace: %s: %llu records skipped (malformed)\n", env.file,
+			(unsigned long long)pcapng_export__skipped(x));
+out_file:
+	pcapng_export__free(x);
+	if (!to_stdout) {
+		if (fclose(f) && !ret) {
+			fprintf(stderr, "tsend-trace: %s: write failed: %s\n", tmp,
+				strerror(errno));
+			ret = 1;
+		}
+		if (ret || rename(tmp, env.out)) {
+			if (!ret)
+				fprintf(stderr, "tsend-trace: %s: cannot rename: %s\n", env.out,
+					strerror(errno));
+			unlink(tmp);
+			ret = 1;
+		}
+	}
+	if (!ret)
+		fprintf(stderr, "tsend-trace: %llu frames written to %s\n",
+			(unsigned long long)frames, env.out);
+out_reader:
+	trace_reader__close(r);
+	return ret;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: tsend-trace COMMAND [OPTIONS]\n\n"
@@ -646,7 +752,8 @@ static void usage(FILE *f)
 		   "  probes    how each send-path function is watched on this kernel\n"
 		   "  record    record send-path events into a trace file\n"
 		   "  dump      print a trace file, one event a line (--json)\n"
-		   "  report    per-stage counts, flows, losses and latency\n\n"
+		   "  report    per-stage counts, flows, losses and latency\n"
+		   "  pcap      the recorded frames as pcapng, with their stories\n\n"
 		   "'tsend-trace COMMAND --help' shows a command's options.\n");
 }
 
@@ -671,6 +778,8 @@ int main(int argc, char **argv)
 		return cmd_read(argc - 1, argv + 1, false);
 	if (!strcmp(c, "report"))
 		return cmd_read(argc - 1, argv + 1, true);
+	if (!strcmp(c, "pcap"))
+		return cmd_pcap(argc - 1, argv + 1);
 	fprintf(stderr, "tsend-trace: unknown command '%s'\n", c);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -11,7 +11,7 @@ REPLAY=$BUILD/tsend-replay
 expect_exit "tsend-trace with no command: usage, exit 2" 2 "$TRACE"
 expect_exit "tsend-trace --help: exit 0" 0 "$TRACE" --help
 expect_exit "unknown command: exit 2" 2 "$TRACE" frobnicate
-for c in record probes dump report; do
+for c in record probes dump report pcap; do
 	expect_exit "$c --help: exit 0" 0 "$TRACE" "$c" --help
 	check "$c --help shows USAGE and EXAMPLES or options" \
 		bash -c "'$TRACE' $c --help 2>&1 | grep -q USAGE"
@@ -49,6 +49,11 @@ bad_flag --cgroup /nonexistent
 expect_exit "record with an unknown option: exit 2" 2 "$TRACE" record --bogus
 expect_exit "dump without FILE: exit 2" 2 "$TRACE" dump
 expect_exit "report with two files: exit 2" 2 "$TRACE" report a b
+expect_exit "pcap without -o: exit 2" 2 "$TRACE" pcap "$ROOT/tests/data/loopback.trace"
+expect_exit "pcap of a missing file: exit 1" 1 "$TRACE" pcap "$d/missing.trace" -o "$d/x.pcapng"
+check "pcap of a missing file: no output left" [ ! -e "$d/x.pcapng" ]
+expect_exit "pcap into a missing directory: exit 1" 1 \
+	"$TRACE" pcap "$ROOT/tests/data/loopback.trace" -o "$d/no/such/dir/x.pcapng"
 
 # bad_file NAME FILE WORDS: dump exits 1 with one line naming file and words
 bad_file() {
@@ -81,6 +86,10 @@ bad_file "unknown version" "$d/ver.trace" "version"
 printf 'TSENDTRX' | dd of="$d/magic.trace" bs=1 conv=notrunc 2>/dev/null
 cat "$data/loopback.trace" | tail -c +9 >>"$d/magic.trace"
 bad_file "wrong magic" "$d/magic.trace" "offset 0"
+
+expect_exit "pcap of a damaged trace: exit 1" 1 "$TRACE" pcap "$d/flip.trace" -o "$d/flip.pcapng"
+check "pcap of a damaged trace: no output that looks complete" \
+	bash -c "[ ! -e '$d/flip.pcapng' ] && [ ! -e '$d/flip.pcapng.tmp' ]"
 
 # golden outputs of the same recording: the reader and every text export
 golden() {
