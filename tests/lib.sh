@@ -41,6 +41,21 @@ wait_attached() {
 	wait_for "$1" "recording to"
 }
 
+# start_capture PORT FILE: tshark on lo into FILE (classic pcap), the
+# independent capture tests compare with; returns once it is capturing
+start_capture() {
+	tshark -i lo -f "tcp port $1" -F pcap -w "$2" -q 2>"$2.err" &
+	cap=$!
+	wait_for "$2.err" "Capturing on" || { cat "$2.err"; return 1; }
+}
+
+stop_capture() {
+	sleep 0.3
+	kill -INT "$cap"
+	wait "$cap" 2>/dev/null
+	cap=
+}
+
 need_root() {
 	[ "$(id -u)" = 0 ]
 }

@@ -6,7 +6,6 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 d=$(tmpdir)
-cap=
 cleanup() {
 	# shellcheck disable=SC2046 # one pid per word
 	kill $(jobs -p) 2>/dev/null
@@ -85,19 +84,6 @@ part_a() {
 		"tsend: pid 21380 tcp_sender; send()→wire 23.736 µs; queue 1.553 µs; seq 324752398-324752498" ]
 	check "pcap: section says tsend-trace" \
 		grep -q "Capture application: *tsend-trace" <(capinfos "$d/out.pcapng" 2>/dev/null)
-}
-
-start_capture() {
-	tshark -i lo -f "tcp port $1" -F pcap -w "$2" -q 2>"$d/cap.err" &
-	cap=$!
-	wait_for "$d/cap.err" "Capturing on" || { cat "$d/cap.err"; return 1; }
-}
-
-stop_capture() {
-	sleep 0.3
-	kill -INT "$cap"
-	wait "$cap" 2>/dev/null
-	cap=
 }
 
 # srcport, seq_raw, len of FILE's frames from port SPORT

@@ -9,7 +9,6 @@ if ! need_root; then
 	exit 0
 fi
 d=$(tmpdir)
-cap=
 cleanup() {
 	# a recorder left running would keep the harness's pipe open
 	# shellcheck disable=SC2046 # one pid per word
@@ -17,20 +16,6 @@ cleanup() {
 	rm -rf "$d"
 }
 trap cleanup EXIT
-
-# start_capture PORT FILE: tshark on lo, returns once it is capturing
-start_capture() {
-	tshark -i lo -f "tcp port $1" -F pcap -w "$2" -q 2>"$d/tshark.err" &
-	cap=$!
-	wait_for "$d/tshark.err" "Capturing on" || { cat "$d/tshark.err"; return 1; }
-}
-
-stop_capture() {
-	sleep 0.3
-	kill -INT "$cap"
-	wait "$cap" 2>/dev/null
-	cap=
-}
 
 # one_run NAME SENDER_ARGS...: record a loop sender, compare with a capture
 one_run() {
