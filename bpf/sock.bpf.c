@@ -250,43 +250,43 @@ int BPF_PROG(sock_send_length_raw, struct sock *sk, int ret, int flags)
 SEC("fentry")
 int BPF_PROG(sock_sendmsg, struct socket *sock, struct msghdr *msg)
 {
-	return handle_tcp(ctx, TSEND_STAGE_SOCK_SENDMSG, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY,
+	return handle_tcp(TSEND_STAGE_SOCK_SENDMSG, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY,
 			  BPF_CORE_READ(sock, sk), NULL, 0, msg_left(msg));
 }
 
 SEC("kprobe")
 int BPF_KPROBE(sock_sendmsg_kprobe, struct socket *sock, struct msghdr *msg)
 {
-	return handle_tcp(ctx, TSEND_STAGE_SOCK_SENDMSG, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY,
+	return handle_tcp(TSEND_STAGE_SOCK_SENDMSG, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY,
 			  BPF_CORE_READ(sock, sk), NULL, 0, msg_left(msg));
 }
 
 SEC("fentry")
 int BPF_PROG(inet_sendmsg, struct socket *sock, struct msghdr *msg, size_t size)
 {
-	return handle_tcp(ctx, TSEND_STAGE_INET_SENDMSG, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY,
+	return handle_tcp(TSEND_STAGE_INET_SENDMSG, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY,
 			  BPF_CORE_READ(sock, sk), NULL, 0, size);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(inet_sendmsg_kprobe, struct socket *sock, struct msghdr *msg, size_t size)
 {
-	return handle_tcp(ctx, TSEND_STAGE_INET_SENDMSG, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY,
+	return handle_tcp(TSEND_STAGE_INET_SENDMSG, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY,
 			  BPF_CORE_READ(sock, sk), NULL, 0, size);
 }
 
 SEC("fentry")
 int BPF_PROG(tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size)
 {
-	return handle_tcp(ctx, TSEND_STAGE_TCP_SENDMSG, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY, sk,
-			  NULL, 0, size);
+	return handle_tcp(TSEND_STAGE_TCP_SENDMSG, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY, sk, NULL,
+			  0, size);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(tcp_sendmsg_kprobe, struct sock *sk, struct msghdr *msg, size_t size)
 {
-	return handle_tcp(ctx, TSEND_STAGE_TCP_SENDMSG, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY, sk,
-			  NULL, 0, size);
+	return handle_tcp(TSEND_STAGE_TCP_SENDMSG, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY, sk, NULL,
+			  0, size);
 }
 
 /*

@@ -391,9 +391,8 @@ static __always_inline __u32 snap_frame(struct tsend_skb_event *e, struct sk_buf
  * Where the skb carries its headers, the packet decides whether it is
  * wanted, as in tcpdump; before that, its socket does.
  */
-static __always_inline int handle_skb(void *ctx, __u8 stage, __u8 mech, struct sk_buff *skb,
-				      struct sock *sk, int ifindex, int ret,
-				      enum skb_seq_source src, bool snap)
+static __always_inline int handle_skb(__u8 stage, __u8 mech, struct sk_buff *skb, struct sock *sk,
+				      int ifindex, int ret, enum skb_seq_source src, bool snap)
 {
 	bool is_free = stage == TSEND_STAGE_CONSUME_SKB || stage == TSEND_STAGE_KFREE_SKB;
 	struct tsend_flow flow = {};
@@ -470,7 +469,7 @@ static __always_inline __u32 msg_left(const struct msghdr *msg)
 }
 
 /* Socket-level TCP state: what the send path decided from. */
-static __always_inline int handle_tcp(void *ctx, __u8 stage, __u8 mech, __u8 phase, struct sock *sk,
+static __always_inline int handle_tcp(__u8 stage, __u8 mech, __u8 phase, struct sock *sk,
 				      struct sk_buff *skb, __u32 size_goal, __u32 msg_left)
 {
 	struct tcp_sock *tp = (void *)sk;

@@ -505,5 +505,5 @@ int recorder__close(struct recorder *r, __u64 *lost, __u64 *untracked)
 	}
 	free(r->output);
 	free(r);
-	return err ? err : 0;
+	return err;
 }

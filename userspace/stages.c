@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <linux/types.h>
-#include <string.h>
 
 #include "../bpf/tsend.h"
 #include "stages.h"
@@ -57,12 +56,4 @@ const char *tsend_stage_name(unsigned int stage)
 const char *tsend_mech_name(unsigned int mech)
 {
 	return mech < TSEND_MECH_MAX ? mech_names[mech] : "?";
-}
-
-int tsend_stage_by_name(const char *name)
-{
-	for (int i = 1; i < TSEND_STAGE_MAX; i++)
-		if (!strcmp(name, stage_names[i]))
-			return i;
-	return -1;
 }

@@ -7,7 +7,5 @@
 const char *tsend_stage_name(unsigned int stage);
 /* "fentry", "kprobe", "raw_tp", "tracepoint", ...; "none" for 0. */
 const char *tsend_mech_name(unsigned int mech);
-/* Stage id of a name (either spelling above), or -1. */
-int tsend_stage_by_name(const char *name);
 
 #endif /* TSEND_STAGES_H */
