@@ -34,7 +34,7 @@ endif
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_TMPS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.tmp.bpf.o,$(BPF_SRCS))
 # the loader: the only objects that know the BPF skeleton
-LOADER_SRCS := userspace/probes.c userspace/record.c
+LOADER_SRCS := userspace/probes.c userspace/record.c userspace/top.c
 CORE_SRCS := $(filter-out $(LOADER_SRCS),$(wildcard userspace/*.c))
 CORE_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(CORE_SRCS))
 LOADER_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(LOADER_SRCS))
@@ -139,7 +139,7 @@ $(OUTPUT)/asan/tests/test_%: tests/unit/test_%.c $(ASAN_CORE_OBJS) tests/unit/ch
 # libFuzzer targets, one per parser of untrusted input. The OSS-Fuzz macro
 # lets trace_file.c accept bad CRCs so the fuzzer reaches what is behind
 # them; the unit tests cover the CRC checks themselves.
-$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(wildcard userspace/*.h) | $(OUTPUT)/fuzz
+$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/records.h $(CORE_SRCS) $(wildcard userspace/*.h) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(CPPFLAGS) -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Loopback TCP throughput of a fixed workload with no tracer, with
-# `tsend-trace record`, and with `perf record` on the same tracepoints, in
-# one run, interleaved. Prints medians and ratios to untraced. Needs root.
+# `tsend-trace record`, with `tsend-trace top`, and with `perf record` on the
+# same tracepoints, in one run, interleaved. Prints medians and ratios to
+# untraced. Needs root.
 #   bench/overhead.sh [RUNS] [SENDS] [SIZE]
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +27,10 @@ one() {
 		"$BUILD/tsend-trace" record -o "$d/t.trace" -P "$port" 2>"$d/err" &
 		pid=$!
 		until grep -q "recording to" "$d/err"; do sleep 0.05; done ;;
+	top) # its own file: record's line in $d/err also says "Ctrl-C to stop"
+		"$BUILD/tsend-trace" top -P "$port" >/dev/null 2>"$d/top.err" &
+		pid=$!
+		until grep -qs "Ctrl-C to stop" "$d/top.err"; do sleep 0.05; done ;;
 	perf)
 		perf record -q -a -e "$TPS" -o "$d/perf.data" 2>/dev/null &
 		pid=$!
@@ -39,7 +44,7 @@ one() {
 	echo "$SENDS $SIZE $t0 $t1" | awk '{printf "%.1f\n", $1 * $2 / ($4 - $3) / 1e6}'
 }
 for _ in $(seq "$RUNS"); do
-	for t in none tsend perf; do echo "$t $(one "$t")"; done
+	for t in none tsend top perf; do echo "$t $(one "$t")"; done
 done >"$d/runs"
 # median, min, max per tracer (mawk has no asort: sort does it)
 stats() { grep "^$1 " "$d/runs" | awk '{print $2}' | sort -g | awk '
@@ -49,7 +54,7 @@ stats() { grep "^$1 " "$d/runs" | awk '{print $2}' | sort -g | awk '
 read -r base _ _ < <(stats none)
 printf '%-8s %12s %10s %10s %8s   (%d x %d-byte send(), loopback, %d runs)\n' \
 	tracer median min max ratio "$SENDS" "$SIZE" "$RUNS"
-for t in none tsend perf; do
+for t in none tsend top perf; do
 	read -r m lo hi < <(stats "$t")
 	awk -v t="$t" -v m="$m" -v lo="$lo" -v hi="$hi" -v b="$base" \
 		'BEGIN { printf "%-8s %7.1f MB/s %10.1f %10.1f %8.3f\n", t, m, lo, hi, m / b }'

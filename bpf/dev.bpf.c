@@ -155,6 +155,8 @@ static __always_inline int handle_dev_xmit(__u8 mech, struct sk_buff *skb, int r
 	if (!x || *x != (__u64)skb)
 		return 0;
 	*x = 0;
+	if (targ_top)
+		return top_dev_xmit((__u64)skb);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(TSEND_CNT_LOST);

@@ -9,14 +9,18 @@
 
 static __always_inline int handle_free(__u8 stage, __u8 mech, struct sk_buff *skb, int reason)
 {
-	__u64 key = (__u64)skb, *head = bpf_map_lookup_elem(&skbs, &key);
+	__u64 key = (__u64)skb, *head;
 	bool same;
 
+	if (targ_top)
+		return top_free(stage, skb, reason);
+	head = bpf_map_lookup_elem(&skbs, &key);
 	if (!head)
 		return 0;
 	/* a different head: the address was reused, and the skb we saw was
-	 * freed where no tracepoint fires (__kfree_skb) */
-	same = *head == (__u64)BPF_CORE_READ(skb, head);
+	 * freed where no tracepoint fires (__kfree_skb); unless a driver had
+	 * it (bit 0), which may have reallocated its head */
+	same = (*head & 1) || *head == (__u64)BPF_CORE_READ(skb, head);
 	bpf_map_delete_elem(&skbs, &key);
 	if (!same)
 		return 0;

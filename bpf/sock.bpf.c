@@ -37,6 +37,9 @@ static __always_inline int handle_send_enter(__u8 stage, __u8 mech, int fd, cons
 	struct sock *sk;
 	__u64 key;
 
+	/* top needs send() only to follow the sockets of a task filter */
+	if (targ_top && !filter_by_sock)
+		return 0;
 	if (!task_wanted())
 		return 0;
 	sk = fd_to_sock(fd);
@@ -55,6 +58,8 @@ static __always_inline int handle_send_enter(__u8 stage, __u8 mech, int fd, cons
 
 		bpf_map_update_elem(&flow_ports, &ports, &zero, BPF_NOEXIST);
 	}
+	if (targ_top)
+		return 0;
 	tid = (__u32)bpf_get_current_pid_tgid();
 	args.sk = key;
 	args.fd = fd;
@@ -218,7 +223,7 @@ static __always_inline int handle_send_length(__u8 mech, struct sock *sk, int re
 {
 	struct tsend_send_event *e;
 
-	if (!sock_wanted(sk))
+	if (targ_top || !sock_wanted(sk))
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {

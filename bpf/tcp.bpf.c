@@ -141,17 +141,18 @@ int BPF_PROG(tcp_retransmit_skb_raw, struct sock *sk, struct sk_buff *skb)
 			  SEQ_FROM_CB, false);
 }
 
-/* an ACK (or any segment) arrives: the window and cwnd the sender sees */
+/* an ACK (or any segment) arrives: the window and cwnd the sender sees,
+ * and in the segment what it acknowledges */
 SEC("tp_btf/tcp_probe")
-int BPF_PROG(tcp_probe_btf, struct sock *sk)
+int BPF_PROG(tcp_probe_btf, struct sock *sk, struct sk_buff *skb)
 {
-	return handle_tcp(TSEND_STAGE_TCP_PROBE, TSEND_MECH_TP_BTF, TSEND_PHASE_ENTRY, sk, NULL, 0,
+	return handle_tcp(TSEND_STAGE_TCP_PROBE, TSEND_MECH_TP_BTF, TSEND_PHASE_ENTRY, sk, skb, 0,
 			  0);
 }
 
 SEC("raw_tp/tcp_probe")
-int BPF_PROG(tcp_probe_raw, struct sock *sk)
+int BPF_PROG(tcp_probe_raw, struct sock *sk, struct sk_buff *skb)
 {
-	return handle_tcp(TSEND_STAGE_TCP_PROBE, TSEND_MECH_RAW_TP, TSEND_PHASE_ENTRY, sk, NULL, 0,
+	return handle_tcp(TSEND_STAGE_TCP_PROBE, TSEND_MECH_RAW_TP, TSEND_PHASE_ENTRY, sk, skb, 0,
 			  0);
 }

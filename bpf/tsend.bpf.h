@@ -44,6 +44,10 @@ const volatile __u32 targ_payload __weak = 0;
 const volatile __u32 targ_wakeup_bytes __weak = 1 << 20;
 /* kfree_skb carries a drop reason since 5.17 (read from BTF by userspace). */
 const volatile bool kfree_skb_has_reason __weak = false;
+/* tsend-trace top: the skb bodies add up in the top_* maps, nothing else
+ * reserves a record; --by flow keys them by flow, not device */
+const volatile bool targ_top __weak = false;
+const volatile bool targ_top_by_flow __weak = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -114,6 +118,44 @@ struct {
 	__type(key, __u32);
 	__type(value, struct send_args);
 } sends SEC(".maps") __weak;
+
+/* top: what an skb was at the last stage seen, for the time to its next. */
+struct top_skb {
+	__u64 head;		/* as in skbs: another head is another skb */
+	__u64 ts;		/* when it was at stage */
+	struct tsend_flow flow; /* --by flow; net_dev_xmit cannot read it */
+	__s32 ifindex;		/* the last device it was seen on, 0 before */
+	__u32 netns;		/* that device's network namespace */
+	__u8 stage;
+	__u8 pad[7];
+};
+
+/* The record mode leaves the top_* maps at one entry each (record.c), and
+ * top the skbs map and the ring buffer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct top_skb);
+} top_skbs SEC(".maps") __weak;
+
+/*
+ * The sums (tsend.h). LRU: a key that goes quiet (a closed flow) makes room
+ * when the map is full; userspace takes a sum that went down for a new key.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct tsend_top_key);
+	__type(value, __u64);
+} top_hist SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct tsend_top_key);
+	__type(value, struct tsend_top_counts);
+} top_counts SEC(".maps") __weak;
 
 /*
  * Records with trailing bytes (a frame snapshot, send() payload) are
@@ -385,40 +427,274 @@ static __always_inline __u32 snap_frame(struct tsend_skb_event *e, struct sk_buf
 	return n;
 }
 
-/*
- * The one body of every sk_buff stage. sk may be NULL (skb->sk is used);
- * ifindex < 0 means "read skb->dev"; snap copies the frame's first bytes.
- * Where the skb carries its headers, the packet decides whether it is
- * wanted, as in tcpdump; before that, its socket does.
- */
-static __always_inline int handle_skb(__u8 stage, __u8 mech, struct sk_buff *skb, struct sock *sk,
-				      int ifindex, int ret, enum skb_seq_source src, bool snap)
-{
-	bool is_free = stage == TSEND_STAGE_CONSUME_SKB || stage == TSEND_STAGE_KFREE_SKB;
-	struct tsend_flow flow = {};
-	struct tsend_skb_event *e;
-	__u64 key = (__u64)skb;
-	bool hdr = false;
-	__u32 zero = 0;
+/* An skb at one stage, as the filters saw it. */
+struct skb_seen {
+	struct tsend_flow flow; /* from its headers, if hdr */
+	struct sock *sk;	/* its socket, or NULL */
+	int ifindex;		/* its device, 0 where none is known */
+	bool hdr;
+};
 
-	if (!skb)
-		return 0;
-	if (!sk)
-		sk = BPF_CORE_READ(skb, sk);
+/*
+ * The filters of every sk_buff stage; s starts zeroed. sk may be NULL
+ * (skb->sk is used); ifindex < 0 means "read skb->dev". Where the skb
+ * carries its headers, the packet decides whether it is wanted, as in
+ * tcpdump; before that, its socket does.
+ */
+static __always_inline bool skb_wanted(struct skb_seen *s, struct sk_buff *skb, struct sock *sk,
+				       int ifindex, enum skb_seq_source src, bool is_free)
+{
+	s->sk = sk ? sk : BPF_CORE_READ(skb, sk);
 	if (src == SEQ_FROM_HEADERS)
-		hdr = fill_flow_iphdr(&flow, skb);
+		s->hdr = fill_flow_iphdr(&s->flow, skb);
 	/*
 	 * A free was matched to a tracked skb, which may be orphaned. Its
 	 * packet must still be ours: slab reuse can hand a new skb both the
 	 * address and the head of one whose free we never saw.
 	 */
-	if (hdr ? !flow_wanted(&flow) && !sock_wanted(sk) : !(is_free && !sk) && !sock_wanted(sk))
+	if (s->hdr ? !flow_wanted(&s->flow) && !sock_wanted(s->sk)
+		   : !(is_free && !s->sk) && !sock_wanted(s->sk))
+		return false;
+	s->ifindex = ifindex < 0 ? BPF_CORE_READ(skb, dev, ifindex) : ifindex;
+	return !targ_ifindex || !s->ifindex ||
+	       (s->ifindex == targ_ifindex &&
+		BPF_CORE_READ(skb, dev, nd_net.net, ns.inum) == targ_netns);
+}
+
+/* Pairs this CPU's coming net_dev_xmit with skb (see xmit_skb). */
+static __always_inline void xmit_pair(__u64 skb)
+{
+	__u32 zero = 0;
+	__u64 *x = bpf_map_lookup_elem(&xmit_skb, &zero);
+
+	if (x)
+		*x = skb;
+}
+
+/* ---- tsend-trace top: sums in maps instead of records ---- */
+
+/*
+ * The log2 bucket of v, numbered as userspace/hist.c numbers them: 0 for
+ * 0, else floor(log2(v)) + 1. Straight code: no loop for the verifier.
+ */
+static __always_inline __u8 log2_slot(__u64 v)
+{
+	__u32 s = 0, shift;
+
+	if (!v)
 		return 0;
-	if (ifindex < 0)
-		ifindex = BPF_CORE_READ(skb, dev, ifindex);
-	if (targ_ifindex && ifindex &&
-	    (ifindex != targ_ifindex || BPF_CORE_READ(skb, dev, nd_net.net, ns.inum) != targ_netns))
+	shift = (v > 0xffffffffULL) << 5;
+	v >>= shift;
+	s |= shift;
+	shift = (v > 0xffff) << 4;
+	v >>= shift;
+	s |= shift;
+	shift = (v > 0xff) << 3;
+	v >>= shift;
+	s |= shift;
+	shift = (v > 0xf) << 2;
+	v >>= shift;
+	s |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	s |= shift;
+	return (s | (v >> 1)) + 1;
+}
+
+/* This CPU's value of k in a per-CPU map, created zero if missing. */
+static __always_inline void *top_value(void *map, const struct tsend_top_key *k, const void *zero)
+{
+	void *v = bpf_map_lookup_elem(map, k);
+
+	if (v)
+		return v;
+	/* fails if a program that interrupted this one just created it: fine */
+	bpf_map_update_elem(map, k, zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, k);
+}
+
+/*
+ * Where top --by dev counts an skb: the device it is at, else the last one
+ * it was at, else (TCP stages, before any device) its socket's route's.
+ * The namespace is read only where it is used: --by dev and --dev.
+ */
+static __always_inline void top_dev(struct top_skb *cur, struct sk_buff *skb,
+				    const struct skb_seen *s, const struct top_skb *last)
+{
+	struct sock *sk = s->sk; /* BPF_CORE_READ(s->sk, ...) would relocate s too */
+	struct net_device *dev;
+
+	if (s->ifindex) {
+		cur->ifindex = s->ifindex;
+		if (!targ_top_by_flow || targ_ifindex)
+			cur->netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+	} else if (last && last->ifindex) {
+		cur->ifindex = last->ifindex;
+		cur->netns = last->netns;
+	} else if (sk && !targ_top_by_flow) {
+		dev = BPF_CORE_READ(sk, sk_dst_cache, dev);
+		cur->ifindex = BPF_CORE_READ(dev, ifindex);
+		cur->netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	}
+}
+
+/* Where top --by flow counts it: its packet's flow, else its socket's,
+ * else the last stage's. */
+static __always_inline void top_flow(struct top_skb *cur, const struct skb_seen *s,
+				     const struct top_skb *last)
+{
+	if (s->hdr)
+		cur->flow = s->flow;
+	else if (s->sk)
+		fill_flow_sk(&cur->flow, s->sk);
+	else if (last)
+		cur->flow = last->flow;
+}
+
+/*
+ * Adds the skb's step from last (NULL: none seen) to cur to top_hist, and
+ * its frame, drop or retransmit to top_counts. Two map lookups at most.
+ */
+static __always_inline void top_account(const struct top_skb *cur, const struct top_skb *last,
+					__u32 len, int reason)
+{
+	struct tsend_top_counts zero_counts = {}, *c;
+	struct tsend_top_key k = {};
+	__u64 zero = 0, *n;
+
+	if (targ_top_by_flow) {
+		k.flow = cur->flow;
+	} else {
+		k.ifindex = cur->ifindex;
+		k.netns = cur->netns;
+	}
+	/* the stages are numbered in call-tree order: one not later than
+	 * the last is a new skb at a reused address (as in report.c) */
+	if (last && cur->stage > last->stage) {
+		k.from = last->stage;
+		k.to = cur->stage;
+		k.slot = log2_slot(cur->ts > last->ts ? cur->ts - last->ts : 0);
+		n = top_value(&top_hist, &k, &zero);
+		if (n)
+			*n += 1; /* per-CPU: no atomic needed */
+		k.from = k.to = k.slot = 0;
+	}
+	if (cur->stage == TSEND_STAGE_KFREE_SKB)
+		k.reason = reason;
+	else if (cur->stage != TSEND_STAGE_NET_DEV_START_XMIT &&
+		 cur->stage != TSEND_STAGE_TCP_RETRANSMIT_SKB)
+		return;
+	c = top_value(&top_counts, &k, &zero_counts);
+	if (!c)
+		return;
+	if (cur->stage == TSEND_STAGE_NET_DEV_START_XMIT) {
+		c->frames++;
+		c->bytes += len;
+	} else if (cur->stage == TSEND_STAGE_KFREE_SKB) {
+		c->drops++;
+	} else {
+		c->retransmits++;
+	}
+}
+
+/* top: a wanted skb at a stage before its free. */
+static __always_inline int top_stage(__u8 stage, struct sk_buff *skb, const struct skb_seen *s)
+{
+	__u64 key = (__u64)skb;
+	struct top_skb *last = bpf_map_lookup_elem(&top_skbs, &key);
+	struct top_skb cur = {
+		.head = (__u64)BPF_CORE_READ(skb, head),
+		.ts = bpf_ktime_get_ns(),
+		.stage = stage,
+	};
+
+	if (last && last->head != cur.head)
+		last = NULL; /* another skb, at the address of one whose free went unseen */
+	/* else clang tests the heads again for last != NULL: the verifier
+	 * cannot follow that */
+	barrier_var(last);
+	top_dev(&cur, skb, s, last);
+	if (targ_top_by_flow)
+		top_flow(&cur, s, last);
+	top_account(&cur, last,
+		    stage == TSEND_STAGE_NET_DEV_START_XMIT ? BPF_CORE_READ(skb, len) : 0, 0);
+	if (stage == TSEND_STAGE_NET_DEV_START_XMIT)
+		xmit_pair(key);
+	if (last) {
+		*last = cur; /* in place: an skb is on one CPU at a time */
 		return 0;
+	}
+	if (bpf_map_update_elem(&top_skbs, &key, &cur, BPF_ANY))
+		count(TSEND_CNT_UNTRACKED);
+	return 0;
+}
+
+/*
+ * top: the free of an skb seen on the path; its entry goes. Its head may
+ * differ once a driver had it (e1000e's TSO gives it a new one), as in
+ * skb.bpf.c. Its device is the last one it was at, not skb->dev: loopback
+ * and veth hand the skb to the receiving device, in another namespace for
+ * veth. So --dev is checked on that one.
+ */
+static __always_inline int top_free(__u8 stage, struct sk_buff *skb, int reason)
+{
+	__u64 key = (__u64)skb;
+	struct top_skb *p = bpf_map_lookup_elem(&top_skbs, &key), last;
+	struct top_skb cur = {.stage = stage};
+	struct skb_seen s = {};
+
+	if (!p)
+		return 0;
+	last = *p;
+	bpf_map_delete_elem(&top_skbs, &key);
+	cur.head = (__u64)BPF_CORE_READ(skb, head);
+	if (cur.head != last.head && last.stage < TSEND_STAGE_NET_DEV_START_XMIT)
+		return 0;
+	if (!skb_wanted(&s, skb, NULL, 0, SEQ_FROM_HEADERS, true))
+		return 0;
+	if (targ_ifindex && last.ifindex &&
+	    (last.ifindex != targ_ifindex || last.netns != targ_netns))
+		return 0;
+	cur.ts = bpf_ktime_get_ns();
+	top_dev(&cur, skb, &s, &last);
+	if (targ_top_by_flow)
+		top_flow(&cur, &s, &last);
+	top_account(&cur, &last, 0, reason);
+	return 0;
+}
+
+/* top: net_dev_xmit of the skb this CPU's net_dev_start_xmit counted. It
+ * may be freed already: only its entry is read. */
+static __always_inline int top_dev_xmit(__u64 key)
+{
+	struct top_skb *last = bpf_map_lookup_elem(&top_skbs, &key), cur;
+
+	if (!last)
+		return 0;
+	cur = *last;
+	cur.ts = bpf_ktime_get_ns();
+	cur.stage = TSEND_STAGE_NET_DEV_XMIT;
+	top_account(&cur, last, 0, 0);
+	*last = cur;
+	return 0;
+}
+
+/*
+ * The one body of every sk_buff stage: the filters, then a record (or, for
+ * top, the sums). snap copies the frame's first bytes.
+ */
+static __always_inline int handle_skb(__u8 stage, __u8 mech, struct sk_buff *skb, struct sock *sk,
+				      int ifindex, int ret, enum skb_seq_source src, bool snap)
+{
+	bool is_free = stage == TSEND_STAGE_CONSUME_SKB || stage == TSEND_STAGE_KFREE_SKB;
+	struct tsend_skb_event *e;
+	struct skb_seen s = {};
+	__u64 key = (__u64)skb;
+
+	if (!skb || !skb_wanted(&s, skb, sk, ifindex, src, is_free))
+		return 0;
+	if (targ_top)
+		return top_stage(stage, skb, &s);
 
 	if (snap && targ_snaplen)
 		e = reserve_tail(sizeof(*e), targ_snaplen);
@@ -428,11 +704,11 @@ static __always_inline int handle_skb(__u8 stage, __u8 mech, struct sk_buff *skb
 		count(TSEND_CNT_LOST);
 		return 0;
 	}
-	fill_skb(e, skb, ifindex, ret);
-	if (hdr)
-		e->flow = flow;
-	else if (sk)
-		fill_flow_sk(&e->flow, sk);
+	fill_skb(e, skb, s.ifindex, ret);
+	if (s.hdr)
+		e->flow = s.flow;
+	else if (s.sk)
+		fill_flow_sk(&e->flow, s.sk);
 	else
 		__builtin_memset(&e->flow, 0, sizeof(e->flow));
 	if (src == SEQ_FROM_CB)
@@ -442,22 +718,20 @@ static __always_inline int handle_skb(__u8 stage, __u8 mech, struct sk_buff *skb
 	if (snap && targ_snaplen)
 		e->snap_len = snap_frame(e, skb);
 	fill_head(&e->h, sizeof(*e) + e->snap_len, stage, TSEND_KIND_SKB, TSEND_PHASE_ENTRY, mech,
-		  sk, skb);
+		  s.sk, skb);
 
 	/* remember the skb so its free is recorded even once orphaned; the
-	 * value is copied to the stack: 6.1 takes no ring memory as a value */
+	 * value is copied to the stack: 6.1 takes no ring memory as a value.
+	 * Bit 0 (heads are aligned) says the driver has it: a driver may give
+	 * it a new head (e1000e's TSO does skb_cow_head on a clone). */
 	if (!is_free) {
-		__u64 head = e->head;
+		__u64 head = e->head | (stage >= TSEND_STAGE_NET_DEV_START_XMIT);
 
 		if (bpf_map_update_elem(&skbs, &key, &head, BPF_ANY))
 			count(TSEND_CNT_UNTRACKED);
 	}
-	if (stage == TSEND_STAGE_NET_DEV_START_XMIT) {
-		__u64 *x = bpf_map_lookup_elem(&xmit_skb, &zero);
-
-		if (x)
-			*x = key;
-	}
+	if (stage == TSEND_STAGE_NET_DEV_START_XMIT)
+		xmit_pair(key);
 	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
@@ -475,7 +749,8 @@ static __always_inline int handle_tcp(__u8 stage, __u8 mech, __u8 phase, struct 
 	struct tcp_sock *tp = (void *)sk;
 	struct tsend_tcp_event *e;
 
-	if (!sock_wanted(sk))
+	/* top adds up skbs only */
+	if (targ_top || !sock_wanted(sk))
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -499,17 +774,24 @@ static __always_inline int handle_tcp(__u8 stage, __u8 mech, __u8 phase, struct 
 	e->retrans_out = BPF_CORE_READ(tp, retrans_out);
 	e->size_goal = size_goal;
 	e->msg_left = msg_left;
-	e->skb_seq = e->skb_end_seq = e->skb_len = 0;
+	e->skb_seq = e->skb_end_seq = e->skb_len = e->skb_ack_seq = 0;
+	e->skb_tcp_flags = 0;
 	if (skb) {
 		struct tcp_skb_cb *cb = tcp_skb_cb(skb);
 
 		e->skb_seq = BPF_CORE_READ(cb, seq);
 		e->skb_end_seq = BPF_CORE_READ(cb, end_seq);
 		e->skb_len = BPF_CORE_READ(skb, len);
+		/* set by tcp_v4_fill_cb for a received segment only */
+		if (stage == TSEND_STAGE_TCP_PROBE) {
+			e->skb_ack_seq = BPF_CORE_READ(cb, ack_seq);
+			e->skb_tcp_flags = BPF_CORE_READ(cb, tcp_flags);
+		}
 	}
 	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	e->nonagle = BPF_CORE_READ_BITFIELD_PROBED(tp, nonagle);
 	e->pad = 0;
+	__builtin_memset(e->pad2, 0, sizeof(e->pad2));
 	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }

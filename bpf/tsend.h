@@ -8,11 +8,16 @@
  * side gets them from vmlinux.h, userspace from <linux/types.h>. Little
  * endian, natural alignment, explicit padding; userspace _Static_asserts the
  * sizes below so a change here cannot go unnoticed.
+ *
+ * A body only ever grows at its end, before any trailing bytes: a reader
+ * takes a record shorter than its struct (an older ABI wrote it, head.size
+ * says so) and zero-fills the rest. ABI 2 added the received segment's ACK
+ * to struct tsend_tcp_event.
  */
 #ifndef TSEND_H
 #define TSEND_H
 
-#define TSEND_ABI_VERSION 1
+#define TSEND_ABI_VERSION 2
 
 #define TSEND_COMM_LEN	   16
 #define TSEND_SNAP_DEFAULT 128
@@ -149,6 +154,12 @@ struct tsend_tcp_event {
 	__u8 state;   /* sk_state */
 	__u8 nonagle; /* tp->nonagle: TCP_NAGLE_OFF 1, CORK 2, PUSH 4 */
 	__u16 pad;
+	/* ABI 2. tcp_probe: the segment received (h.skb): what it acknowledges
+	 * and its flags. tcp_probe fires before the segment is processed, so
+	 * snd_una above is still the old value. */
+	__u32 skb_ack_seq;
+	__u8 skb_tcp_flags;
+	__u8 pad2[3];
 };
 
 struct tsend_skb_event {
@@ -174,11 +185,12 @@ struct tsend_skb_event {
 	__u8 data[]; /* net_dev_start_xmit: the frame's first bytes */
 };
 
-#define TSEND_HEAD_SIZE	      56
-#define TSEND_FLOW_SIZE	      40
-#define TSEND_SEND_EVENT_SIZE 128
-#define TSEND_TCP_EVENT_SIZE  168
-#define TSEND_SKB_EVENT_SIZE  152
+#define TSEND_HEAD_SIZE		56
+#define TSEND_FLOW_SIZE		40
+#define TSEND_SEND_EVENT_SIZE	128
+#define TSEND_TCP_EVENT_SIZE	176
+#define TSEND_TCP_EVENT_SIZE_V1 168 /* ABI 1: no skb_ack_seq */
+#define TSEND_SKB_EVENT_SIZE	152
 
 /* Counters the BPF side keeps per CPU (the "counters" map), one slot each. */
 enum tsend_counter {
@@ -186,5 +198,35 @@ enum tsend_counter {
 	TSEND_CNT_UNTRACKED = 1, /* skb tracking map full: free not followed */
 	TSEND_CNT_MAX,
 };
+
+/*
+ * tsend-trace top: instead of records, the BPF side adds up what it sees in
+ * two per-CPU maps that userspace sums: "top_hist", how many skbs went from
+ * one stage to their next in each log2 bucket of time, and "top_counts".
+ * Both are keyed by a device (--by dev) or a flow (--by flow); the other
+ * half of the key is zero, as is every field a map does not use.
+ */
+#define TSEND_TOP_SLOTS 65 /* slot 0: 0 ns; slot s > 0: [2^(s-1), 2^s) ns */
+
+struct tsend_top_key {
+	struct tsend_flow flow; /* --by flow */
+	__s32 ifindex;		/* --by dev; 0: no device seen yet */
+	__u8 from;		/* top_hist: from this enum tsend_stage ... */
+	__u8 to;		/* ... to the skb's next stage seen */
+	__u8 slot;		/* top_hist: the time between, log2 bucket */
+	__u8 pad;
+	__u32 reason; /* top_counts: kfree_skb's drop reason, for drops */
+	__u32 netns;  /* --by dev: inode of ifindex's network namespace */
+};
+
+struct tsend_top_counts {
+	__u64 frames;	   /* skbs handed to the driver (net_dev_start_xmit) */
+	__u64 bytes;	   /* their skb->len, headers included */
+	__u64 drops;	   /* kfree_skb of an skb seen on the path */
+	__u64 retransmits; /* tcp:tcp_retransmit_skb */
+};
+
+#define TSEND_TOP_KEY_SIZE    56
+#define TSEND_TOP_COUNTS_SIZE 32
 
 #endif /* TSEND_H */

@@ -23,10 +23,14 @@
 
 #include "../bpf/tsend.h"
 #include "userspace/dump.h"
+#include "userspace/lifecycle.h"
 #include "userspace/pcapng.h"
 #include "userspace/record.h"
 #include "userspace/report.h"
 #include "userspace/stages.h"
+#include "userspace/story.h"
+#include "userspace/top.h"
+#include "userspace/timeline.h"
 #include "userspace/trace_file.h"
 
 #define EXIT_USAGE 2
@@ -317,6 +321,48 @@ static pid_t spawn(char **cmd, int *go_fd)
 	return pid;
 }
 
+/*
+ * Starts -- COMMAND (held at a pipe) if there is one, then loads and
+ * attaches the programs for env.rec, following the command's process. On
+ * failure the command exits without running and NULL is returned.
+ */
+static struct recorder *open_recorder(pid_t *child, int *go_fd)
+{
+	struct recorder *r;
+	char err[256];
+
+	if (env.cmd && env.cmd[0]) {
+		*child = spawn(env.cmd, go_fd);
+		if (*child < 0) {
+			fprintf(stderr, "tsend-trace: cannot start %s: %s\n", env.cmd[0],
+				strerror(errno));
+			return NULL;
+		}
+		env.rec.tgid = *child;
+	}
+	r = recorder__open(&env.rec, err, sizeof(err));
+	if (!r) {
+		fprintf(stderr, "tsend-trace: %s\n", err);
+		if (*child > 0) {
+			close(*go_fd); /* the child exits without running */
+			waitpid(*child, NULL, 0);
+		}
+		return NULL;
+	}
+	warn_rejected(r);
+	return r;
+}
+
+/* The probes are attached: let the command run. */
+static void release_child(pid_t child, int go_fd)
+{
+	if (child <= 0)
+		return;
+	if (write(go_fd, "g", 1) != 1)
+		fprintf(stderr, "tsend-trace: cannot start %s\n", env.cmd[0]);
+	close(go_fd);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -337,7 +383,7 @@ static void join_cmdline(int argc, char **argv, char *out, size_t len)
 static int cmd_record(int argc, char **argv)
 {
 	struct argp argp = {record_opts, record_parse, NULL, record_doc, NULL, NULL, NULL};
-	char err[256], cmdline[256];
+	char cmdline[256];
 	struct recorder *r;
 	pid_t child = 0;
 	int go_fd = -1, status = 0, ret = 0;
@@ -350,33 +396,13 @@ static int cmd_record(int argc, char **argv)
 	env.rec.cmdline = cmdline;
 	libbpf_set_print(libbpf_print_fn);
 
-	if (env.cmd && env.cmd[0]) {
-		child = spawn(env.cmd, &go_fd);
-		if (child < 0) {
-			fprintf(stderr, "tsend-trace: cannot start %s: %s\n", env.cmd[0],
-				strerror(errno));
-			return 1;
-		}
-		env.rec.tgid = child;
-	}
-	r = recorder__open(&env.rec, err, sizeof(err));
-	if (!r) {
-		fprintf(stderr, "tsend-trace: %s\n", err);
-		if (child > 0) {
-			close(go_fd); /* the child exits without running */
-			waitpid(child, NULL, 0);
-		}
+	r = open_recorder(&child, &go_fd);
+	if (!r)
 		return 1;
-	}
-	warn_rejected(r);
 	signal(SIGINT, sig_int);
 	signal(SIGTERM, sig_int);
 	fprintf(stderr, "tsend-trace: recording to %s; Ctrl-C to stop\n", env.rec.output);
-	if (child > 0) {
-		if (write(go_fd, "g", 1) != 1)
-			fprintf(stderr, "tsend-trace: cannot start %s\n", env.cmd[0]);
-		close(go_fd);
-	}
+	release_child(child, go_fd);
 
 	start = now_s();
 	while (!exiting) {
@@ -424,6 +450,190 @@ static int cmd_record(int argc, char **argv)
 		fprintf(stderr, "tsend-trace: %s exited with status %d\n", env.cmd[0],
 			WEXITSTATUS(status));
 	return ret;
+}
+
+/* ---- top ---- */
+
+enum {
+	OPT_BY = 1200,
+	OPT_HIST,
+};
+
+static struct {
+	double interval;
+	struct top_view_opts view;
+} top_env = {.interval = 1};
+
+/* The filters are record's, word for word; so is their parsing. */
+static const struct argp_option top_opts[] = {
+	{"interval", 'i', "SEC", 0, "Refresh every SEC seconds (default 1)", 0},
+	{"count", 'n', "N", 0, "Stop after N refreshes", 0},
+	{"by", OPT_BY, "dev|flow", 0, "A row per device (default) or per flow", 0},
+	{"hist", OPT_HIST, NULL, 0, "Print the latency histograms too", 0},
+	{"json", OPT_JSON, NULL, 0, "One JSON object a refresh, on one line", 0},
+	{"pid", 'p', "PID", 0, "Only sockets this process sends on", 0},
+	{"comm", 'c', "COMM", 0, "Only sockets tasks of this name send on", 0},
+	{"cgroup", OPT_CGROUP, "PATH", 0, "Only sockets of tasks in this cgroup v2", 0},
+	{"port", 'P', "PORT", 0, "Only TCP connections with this local or remote port", 0},
+	{"dev", 'd', "IFACE", 0, "Only device stages on this interface", 0},
+	{"btf", OPT_BTF, "PATH", 0, "Kernel BTF when /sys/kernel/btf/vmlinux is missing", 0},
+	{"no-fentry", OPT_NO_FENTRY, NULL, 0, "Use kprobes and raw tracepoints, not fentry/tp_btf",
+	 0},
+	{"verbose", 'v', NULL, 0, "Show libbpf's debug output", 0},
+	{NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0},
+	{},
+};
+
+static error_t top_parse(int key, char *arg, struct argp_state *state)
+{
+	char *end;
+
+	switch (key) {
+	case 'i':
+		errno = 0;
+		top_env.interval = strtod(arg, &end);
+		if (errno || end == arg || *end || !(top_env.interval >= 0.1) ||
+		    top_env.interval > 3600)
+			die_usage(state, "--interval", arg, "must be 0.1 to 3600 seconds");
+		break;
+	case OPT_BY:
+		if (strcmp(arg, "dev") && strcmp(arg, "flow"))
+			die_usage(state, "--by", arg, "must be dev or flow");
+		top_env.view.by_flow = !strcmp(arg, "flow");
+		break;
+	case OPT_HIST:
+		top_env.view.hist = true;
+		break;
+	case OPT_JSON:
+		top_env.view.json = true;
+		break;
+	default: /* filters, --count, --btf, --no-fentry, -v, -h, -- COMMAND */
+		return record_parse(key, arg, state);
+	}
+	return 0;
+}
+
+static const char top_doc[] =
+	"A live view of the send path: per-stage latency and frame, drop and retransmit counts, added up in BPF maps and printed every interval, per device or per flow.\v"
+	"USAGE: tsend-trace top [OPTIONS] [-- COMMAND [ARGS...]]\n\n"
+	"Counts are for the interval. Latencies are from log2 buckets: p50, p99 and max are the upper bound of their bucket (<4.1us: below 4096 ns). COMMAND's output is not redirected.\n\n"
+	"EXAMPLES:\n"
+	"    tsend-trace top                        # every device, each second\n"
+	"    tsend-trace top --by flow -P 443       # a row per connection on port 443\n"
+	"    tsend-trace top -d eth0 --hist -n 5    # histograms too, 5 refreshes\n"
+	"    tsend-trace top --json | jq -c .rows   # one JSON object a refresh\n"
+	"    tsend-trace top -- curl -s http://127.0.0.1:8080/\n"
+	"Stops after --count refreshes; on Ctrl-C, SIGTERM, or when COMMAND exits, after a last refresh of the interval begun.";
+
+static void sleep_s(double s)
+{
+	struct timespec ts = {(time_t)s, (long)((s - (time_t)s) * 1e9)};
+
+	nanosleep(&ts, NULL); /* a signal cuts it short: the caller looks */
+}
+
+/* Reads the maps into cur and prints what changed since prev. */
+static int top_refresh(const struct recorder *r, const struct top_reading *prev,
+		       struct top_reading *cur)
+{
+	int e = top__read(r, cur);
+
+	if (e) {
+		fprintf(stderr, "tsend-trace: cannot read the BPF maps: %s\n", strerror(-e));
+		return e;
+	}
+	/* a terminal gets a screen, like top; a pipe a block per refresh */
+	if (!top_env.view.json && isatty(STDOUT_FILENO))
+		fputs("\033[H\033[2J", stdout);
+	e = top_view_print(stdout, prev, cur, &top_env.view);
+	if (e || fflush(stdout)) {
+		fprintf(stderr, "tsend-trace: cannot write the output\n");
+		return e ? e : -EIO;
+	}
+	return 0;
+}
+
+/*
+ * A refresh every interval until --count. On a signal, or 200 ms after the
+ * command exits (for its last frames; *child is then 0), a last refresh of
+ * the interval begun: what was counted is always printed.
+ */
+static int top_loop(const struct recorder *r, struct top_reading rd[2], pid_t *child, int *status)
+{
+	double next = now_s() + top_env.interval;
+	bool following = *child > 0, last;
+	__u64 refreshes = 0;
+	int cur = 1, e;
+
+	for (;;) {
+		double t = now_s();
+
+		if (*child > 0 && waitpid(*child, status, WNOHANG) == *child) {
+			*child = 0;
+			if (next > t + 0.2)
+				next = t + 0.2;
+		}
+		if (!exiting && t < next) {
+			sleep_s(next - t < 0.05 ? next - t : 0.05);
+			continue;
+		}
+		last = exiting || (following && !*child) || (env.count && ++refreshes >= env.count);
+		e = top_refresh(r, &rd[!cur], &rd[cur]);
+		if (e || last)
+			return e;
+		cur = !cur;
+		next += top_env.interval;
+	}
+}
+
+static int cmd_top(int argc, char **argv)
+{
+	struct argp argp = {top_opts, top_parse, NULL, top_doc, NULL, NULL, NULL};
+	struct top_reading rd[2] = {};
+	int go_fd = -1, status = 0, e;
+	__u64 untracked = 0;
+	char **reasons;
+	struct recorder *r;
+	pid_t child = 0;
+	struct stat st;
+
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	env.rec.top = true;
+	env.rec.top_by_flow = top_env.view.by_flow;
+	if (!stat("/proc/self/ns/net", &st))
+		top_env.view.netns = st.st_ino; /* devices here are named */
+	libbpf_set_print(libbpf_print_fn);
+	r = open_recorder(&child, &go_fd);
+	if (!r)
+		return 1;
+	reasons = top__drop_reasons(env.rec.btf_path, &top_env.view.nr_reasons);
+	top_env.view.reasons = reasons;
+	signal(SIGINT, sig_int);
+	signal(SIGTERM, sig_int);
+	e = top__read(r, &rd[0]); /* the start of the first interval */
+	if (e)
+		fprintf(stderr, "tsend-trace: cannot read the BPF maps: %s\n", strerror(-e));
+	fprintf(stderr, "tsend-trace: top by %s every %g s; Ctrl-C to stop\n",
+		top_env.view.by_flow ? "flow" : "dev", top_env.interval);
+	release_child(child, go_fd);
+	if (!e)
+		e = top_loop(r, rd, &child, &status);
+	recorder__close(r, NULL, &untracked);
+	if (untracked)
+		fprintf(stderr,
+			"tsend-trace: warning: %llu skbs untracked: their steps were not counted\n",
+			(unsigned long long)untracked);
+	if (child > 0) {
+		kill(child, SIGTERM);
+		waitpid(child, &status, 0);
+	} else if (env.cmd && WIFEXITED(status) && WEXITSTATUS(status)) {
+		fprintf(stderr, "tsend-trace: %s exited with status %d\n", env.cmd[0],
+			WEXITSTATUS(status));
+	}
+	top_reading__free(&rd[0]);
+	top_reading__free(&rd[1]);
+	top__free_drop_reasons(reasons, top_env.view.nr_reasons);
+	return e ? 1 : 0;
 }
 
 /* ---- probes ---- */
@@ -565,7 +775,7 @@ static const char dump_doc[] = "Print a trace file, one record a line.\v"
 			       "    tsend-trace dump --header out.trace   # kernel, probes, losses";
 
 static const char report_doc[] =
-	"Summarise a trace file: events per stage, flows, losses and per-stage latency of the skbs followed end to end.\v"
+	"Summarise a trace file: events per stage, flows, losses, and from the skb and send() lifecycles: latency between stages with log2 histograms, end to end, send() to wire, per device and per CPU, what could not be completed and why, drops.\v"
 	"USAGE: tsend-trace report FILE [--json]\n\n"
 	"EXAMPLES:\n"
 	"    tsend-trace report out.trace\n"
@@ -611,7 +821,7 @@ static int cmd_read(int argc, char **argv, bool report)
 		return 1;
 	}
 	meta = trace_reader__meta(r);
-	if (report && !(rep = report__new())) {
+	if (report && !(rep = report__new(meta))) {
 		trace_reader__close(r);
 		return 1;
 	}
@@ -655,8 +865,39 @@ static const char pcap_doc[] =
 	"    tsend-trace pcap out.trace -o out.pcapng && wireshark out.pcapng\n"
 	"    tsend-trace pcap out.trace -o - | tshark -r - -V";
 
-/* pcap: write OUT.tmp, rename it to OUT once it is whole: a failed export
- * never leaves a file that looks complete. */
+/* OUT.tmp until it is whole, then OUT: a failed export never leaves a file
+ * that looks complete. "-" is standard output. */
+static FILE *out_open(const char *out, char *tmp, size_t size)
+{
+	FILE *f;
+
+	if (!strcmp(out, "-"))
+		return stdout;
+	snprintf(tmp, size, "%s.tmp", out);
+	f = fopen(tmp, "we");
+	if (!f)
+		fprintf(stderr, "tsend-trace: %s: cannot create: %s\n", tmp, strerror(errno));
+	return f;
+}
+
+/* Closes f; renames tmp to out if ok, else removes it. Returns ok. */
+static bool out_close(FILE *f, const char *out, const char *tmp, bool ok)
+{
+	if (f == stdout)
+		return ok;
+	if (fclose(f) && ok) {
+		fprintf(stderr, "tsend-trace: %s: write failed: %s\n", tmp, strerror(errno));
+		ok = false;
+	}
+	if (ok && rename(tmp, out)) {
+		fprintf(stderr, "tsend-trace: %s: cannot rename: %s\n", out, strerror(errno));
+		ok = false;
+	}
+	if (!ok)
+		unlink(tmp);
+	return ok;
+}
+
 static int cmd_pcap(int argc, char **argv)
 {
 	struct argp argp = {common_opts, common_parse, "FILE", pcap_doc, NULL, NULL, NULL};
@@ -665,8 +906,8 @@ static int cmd_pcap(int argc, char **argv)
 	char err[512], tmp[4096];
 	const void *rec;
 	__u64 frames = 0;
-	int e, ret = 1;
-	bool to_stdout;
+	bool ok = false;
+	int e = 0;
 	FILE *f;
 	__u32 len;
 
@@ -680,68 +921,285 @@ static int cmd_pcap(int argc, char **argv)
 		fprintf(stderr, "tsend-trace: %s\n", err);
 		return 1;
 	}
-	to_stdout = !strcmp(env.out, "-");
-	snprintf(tmp, sizeof(tmp), "%s.tmp", env.out);
-	f = to_stdout ? stdout : fopen(tmp, "we");
-	if (!f) {
-		fprintf(stderr, "tsend-trace: %s: cannot create: %s\n", tmp, strerror(errno));
-		goto out_reader;
-	}
-	x = pcapng_export__new(f, trace_reader__meta(r));
-	if (!x) {
+	f = out_open(env.out, tmp, sizeof(tmp));
+	if (f && !(x = pcapng_export__new(f, trace_reader__meta(r))))
 		fprintf(stderr, "tsend-trace: %s: %s\n", env.out, strerror(errno));
-		goto out_file;
-	}
-	while ((e = trace_reader__next(r, &rec, &len)) > 0) {
-		int err2 = pcapng_export__add(x, rec, len);
+	while (x && (e = trace_reader__next(r, &rec, &len)) > 0) {
+		int werr = pcapng_export__add(x, rec, len);
 
 		/* a malformed record, or a frame past 4096 interfaces: skipped */
-		if (err2 == -EINVAL || err2 == -ENOSPC) {
+		if (werr == -EINVAL || werr == -ENOSPC) {
 			saw_malformed = true;
-		} else if (err2) {
+		} else if (werr) {
 			fprintf(stderr, "tsend-trace: %s: write failed: %s\n", env.out,
-				strerror(-err2));
-			goto out_file;
+				strerror(-werr));
+			break;
 		}
 	}
-	if (e < 0) {
+	if (x && e < 0) {
 		fprintf(stderr, "tsend-trace: %s\n", trace_reader__error(r));
-		goto out_file;
+	} else if (x && e == 0) {
+		if (trace_reader__warning(r))
+			fprintf(stderr, "tsend-trace: warning: %s\n", trace_reader__warning(r));
+		e = pcapng_export__finish(x, &frames);
+		if (e || fflush(f))
+			fprintf(stderr, "tsend-trace: %s: write failed: %s\n", env.out,
+				strerror(e ? -e : errno));
+		else
+			ok = true;
 	}
-	if (trace_reader__warning(r))
-		fprintf(stderr, "tsend-trace: warning: %s\n", trace_reader__warning(r));
-	e = pcapng_export__finish(x, &frames);
-	if (e || fflush(f)) {
-		fprintf(stderr, "tsend-trace: %s: write failed: %s\n", env.out,
-			strerror(e ? -e : errno));
-		goto out_file;
-	}
-	ret = saw_malformed ? 1 : 0;
-	if (saw_malformed)
+	if (ok && saw_malformed) {
 		fprintf(stderr, "tsend-trace: %s: %llu records skipped (malformed)\n", env.file,
 			(unsigned long long)pcapng_export__skipped(x));
-out_file:
-	pcapng_export__free(x);
-	if (!to_stdout) {
-		if (fclose(f) && !ret) {
-			fprintf(stderr, "tsend-trace: %s: write failed: %s\n", tmp,
-				strerror(errno));
-			ret = 1;
-		}
-		if (ret || rename(tmp, env.out)) {
-			if (!ret)
-				fprintf(stderr, "tsend-trace: %s: cannot rename: %s\n", env.out,
-					strerror(errno));
-			unlink(tmp);
-			ret = 1;
-		}
+		ok = false;
 	}
-	if (!ret)
+	pcapng_export__free(x);
+	ok = f && out_close(f, env.out, tmp, ok);
+	if (ok)
 		fprintf(stderr, "tsend-trace: %llu frames written to %s\n",
 			(unsigned long long)frames, env.out);
-out_reader:
 	trace_reader__close(r);
-	return ret;
+	return ok ? 0 : 1;
+}
+
+/* ---- skb: one skb's or one send()'s whole story ---- */
+
+enum {
+	OPT_FLOW = 1100,
+	OPT_SEQ,
+	OPT_SEND,
+	OPT_ID,
+	OPT_SKB,
+	OPT_INCOMPLETE,
+};
+
+static struct story_filter sel = {.max = 1000};
+
+static const struct argp_option skb_opts[] = {
+	{"flow", OPT_FLOW, "FLOW", 0, "Only this flow: any part of 'saddr:sport>daddr:dport'", 0},
+	{"seq", OPT_SEQ, "SEQ", 0, "The skbs and send() holding this TCP sequence number", 0},
+	{"send", OPT_SEND, "N", 0, "send() call #N and the frames that carried it", 0},
+	{"id", OPT_ID, "N", 0, "skb #N", 0},
+	{"skb", OPT_SKB, "ADDR", 0, "skbs seen at this address (hex)", 0},
+	{"incomplete", OPT_INCOMPLETE, NULL, 0, "Only stories that could not be completed", 0},
+	{"max", 'n', "N", 0, "At most N send() calls and skbs picked (default 1000, 0: all)", 0},
+	{"json", OPT_JSON, NULL, 0, "One JSON object per line", 0},
+	{NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0},
+	{},
+};
+
+static error_t skb_parse(int key, char *arg, struct argp_state *state)
+{
+	__u64 v;
+	char *end;
+
+	switch (key) {
+	case OPT_FLOW:
+		sel.flow = arg;
+		break;
+	case OPT_SEQ:
+		if (parse_u64(arg, UINT32_MAX, &v))
+			die_usage(state, "--seq", arg, "must be 0 to 4294967295");
+		sel.seq = v;
+		sel.have_seq = true;
+		break;
+	case OPT_SEND:
+	case OPT_ID:
+		if (parse_u64(arg, UINT64_MAX, &v) || !v)
+			die_usage(state, key == OPT_SEND ? "--send" : "--id", arg,
+				  "must be a positive integer");
+		*(key == OPT_SEND ? &sel.send_id : &sel.skb_id) = v;
+		break;
+	case OPT_SKB:
+		errno = 0;
+		v = strtoull(arg, &end, 16);
+		if (errno || end == arg || *end || !v)
+			die_usage(state, "--skb", arg, "not a hex address");
+		sel.addr = v;
+		break;
+	case OPT_INCOMPLETE:
+		sel.incomplete = true;
+		break;
+	case 'n':
+		if (parse_u64(arg, UINT64_MAX, &sel.max))
+			die_usage(state, "--max", arg, "must be a non-negative integer");
+		break;
+	default:
+		return common_parse(key, arg, state);
+	}
+	return 0;
+}
+
+static const char skb_doc[] =
+	"Show whole stories: each send() with the frames that carried its bytes, each skb stage by stage from the TCP layer to its free, with the time between stages as a waterfall.\v"
+	"USAGE: tsend-trace skb FILE [--flow FLOW] [--seq SEQ] [--send N] [--id N] [--skb ADDR]\n\n"
+	"EXAMPLES:\n"
+	"    tsend-trace skb out.trace --send 3            # send() #3 and its frames\n"
+	"    tsend-trace skb out.trace --flow :5201 --seq 1448001\n"
+	"    tsend-trace skb out.trace --incomplete -n 10  # what could not be followed\n"
+	"    tsend-trace skb out.trace --json | jq .why";
+
+static int cmd_skb(int argc, char **argv)
+{
+	struct argp argp = {skb_opts, skb_parse, "FILE", skb_doc, NULL, NULL, NULL};
+	struct story_result res = {.picked = 0};
+	char err[512];
+	int e;
+
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (!env.file) {
+		fprintf(stderr, "tsend-trace skb: a trace FILE is required\n");
+		return EXIT_USAGE;
+	}
+	e = story_select(env.file, &sel, env.json, stdout, &res, err, sizeof(err));
+	if (e)
+		fprintf(stderr, "tsend-trace: %s\n", err);
+	else if (res.warning[0])
+		fprintf(stderr, "tsend-trace: warning: %s\n", res.warning);
+	if (!e && !res.picked)
+		fprintf(stderr, "tsend-trace: nothing in %s matches\n", env.file);
+	if (res.more)
+		fprintf(stderr, "tsend-trace: %llu more match; raise --max (0: all)\n",
+			(unsigned long long)res.more);
+	if (res.malformed)
+		fprintf(stderr, "tsend-trace: %s: %llu malformed records (skipped)\n", env.file,
+			(unsigned long long)res.malformed);
+	return e || res.malformed ? 1 : 0;
+}
+
+/* ---- timeline ---- */
+
+static const char timeline_doc[] =
+	"Export the skb lifecycles and send() calls as a Chrome trace-event JSON timeline, for the Perfetto UI and chrome://tracing.\v"
+	"USAGE: tsend-trace timeline FILE -o OUT.json\n\n"
+	"A process per socket, named by its flow, with a thread of send() calls and lanes of skbs "
+	"(\"skbs 1\", ...): each skb a slice from its first stage to its last with a slice per "
+	"stage, overlapping skbs in different lanes. A process \"CPUs\" has an instant per stage "
+	"record on the thread of the CPU that ran it. An arrow goes from each send() to each "
+	"frame that carried its bytes. Times are µs since the recording's start.\n\n"
+	"EXAMPLES:\n"
+	"    tsend-trace timeline out.trace -o out.json   # open it in ui.perfetto.dev\n"
+	"    tsend-trace timeline out.trace -o - | gzip > out.json.gz";
+
+static const struct argp_option timeline_opts[] = {
+	{"output", 'o', "OUT", 0, "The JSON file to write (- for standard output)", 0},
+	{NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0},
+	{},
+};
+
+/* The assembler's callbacks feed the timeline; the first error stops the read. */
+struct timeline_feed {
+	struct timeline *t;
+	int err;
+};
+
+static void timeline_skb(const struct lc_skb *l, void *ctx)
+{
+	struct timeline_feed *tf = ctx;
+	int e = timeline__skb(tf->t, l);
+
+	if (e && !tf->err)
+		tf->err = e;
+}
+
+static void timeline_send(const struct lc_send *s, void *ctx)
+{
+	struct timeline_feed *tf = ctx;
+	int e = timeline__send(tf->t, s);
+
+	if (e && !tf->err)
+		tf->err = e;
+}
+
+/* Every record through the assembler into tf->t. 0, or 1 after a message. */
+static int timeline_read(struct trace_reader *r, struct timeline_feed *tf, __u64 *malformed)
+{
+	const struct lc_ops ops = {.skb_done = timeline_skb, .send_done = timeline_send, .ctx = tf};
+	struct lifecycle *lc = lifecycle__new(trace_reader__meta(r), &ops);
+	const void *rec;
+	__u32 len;
+	int e;
+
+	if (!lc) {
+		fprintf(stderr, "tsend-trace: %s\n", strerror(errno));
+		return 1;
+	}
+	while ((e = trace_reader__next(r, &rec, &len)) > 0 && !tf->err) {
+		int e2 = lifecycle__add(lc, rec, len);
+
+		if (keep_going(e2)) {
+			tf->err = e2;
+			break;
+		}
+	}
+	if (e < 0)
+		fprintf(stderr, "tsend-trace: %s\n", trace_reader__error(r));
+	else if (trace_reader__warning(r))
+		fprintf(stderr, "tsend-trace: warning: %s\n", trace_reader__warning(r));
+	if (e >= 0 && !tf->err)
+		lifecycle__finish(lc, trace_reader__stats(r));
+	*malformed = lifecycle__counts(lc)->malformed;
+	lifecycle__free(lc);
+	return e < 0;
+}
+
+static void timeline_summary(const struct timeline_counts *c)
+{
+	fprintf(stderr,
+		"tsend-trace: %llu skbs, %llu send() calls, %llu arrows in %llu sockets written to %s\n",
+		(unsigned long long)c->skbs, (unsigned long long)c->sends,
+		(unsigned long long)c->links, (unsigned long long)c->sockets, env.out);
+	if (c->skbs_undrawn || c->sends_undrawn)
+		fprintf(stderr,
+			"tsend-trace: warning: %llu skbs and %llu send() calls not drawn (no stage, or too many at once on one socket)\n",
+			(unsigned long long)c->skbs_undrawn, (unsigned long long)c->sends_undrawn);
+}
+
+static int cmd_timeline(int argc, char **argv)
+{
+	struct argp argp = {timeline_opts, common_parse, "FILE", timeline_doc, NULL, NULL, NULL};
+	struct timeline_feed tf = {.t = NULL};
+	struct trace_reader *r;
+	char err[512], tmp[4096];
+	__u64 malformed = 0;
+	bool ok = false;
+	FILE *f;
+
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (!env.file || !env.out) {
+		fprintf(stderr, "tsend-trace timeline: %s is required\n",
+			env.file ? "-o OUT" : "FILE");
+		return EXIT_USAGE;
+	}
+	r = trace_reader__open(env.file, err, sizeof(err));
+	if (!r) {
+		fprintf(stderr, "tsend-trace: %s\n", err);
+		return 1;
+	}
+	f = out_open(env.out, tmp, sizeof(tmp));
+	if (f)
+		tf.t = timeline__new(f, trace_reader__meta(r));
+	if (f && !tf.t)
+		fprintf(stderr, "tsend-trace: %s: %s\n", env.out, strerror(errno));
+	if (tf.t && !timeline_read(r, &tf, &malformed)) {
+		int e = tf.err ? tf.err : timeline__finish(tf.t);
+
+		if (e)
+			fprintf(stderr, "tsend-trace: %s: %s\n", env.out,
+				e == -EIO ? "write failed" : strerror(-e));
+		ok = !e;
+	}
+	if (ok && malformed) {
+		fprintf(stderr, "tsend-trace: %s: %llu records skipped (malformed)\n", env.file,
+			(unsigned long long)malformed);
+		ok = false;
+	}
+	ok = f && out_close(f, env.out, tmp, ok);
+	if (ok)
+		timeline_summary(timeline__counts(tf.t));
+	timeline__free(tf.t);
+	trace_reader__close(r);
+	return ok ? 0 : 1;
 }
 
 static void usage(FILE *f)
@@ -751,9 +1209,12 @@ static void usage(FILE *f)
 		   "Commands:\n"
 		   "  probes    how each send-path function is watched on this kernel\n"
 		   "  record    record send-path events into a trace file\n"
+		   "  top       live per-stage latency, frames, drops, retransmits\n"
 		   "  dump      print a trace file, one event a line (--json)\n"
-		   "  report    per-stage counts, flows, losses and latency\n"
-		   "  pcap      the recorded frames as pcapng, with their stories\n\n"
+		   "  report    flows, devices, CPUs, per-stage latency and histograms\n"
+		   "  skb       one skb's or one send()'s story, stage by stage\n"
+		   "  pcap      the recorded frames as pcapng, with their stories\n"
+		   "  timeline  sockets, skbs and CPUs as a Perfetto/chrome://tracing JSON\n\n"
 		   "'tsend-trace COMMAND --help' shows a command's options.\n");
 }
 
@@ -772,6 +1233,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(c, "record"))
 		return cmd_record(argc - 1, argv + 1);
+	if (!strcmp(c, "top"))
+		return cmd_top(argc - 1, argv + 1);
 	if (!strcmp(c, "probes"))
 		return cmd_probes(argc - 1, argv + 1);
 	if (!strcmp(c, "dump"))
@@ -780,6 +1243,10 @@ int main(int argc, char **argv)
 		return cmd_read(argc - 1, argv + 1, true);
 	if (!strcmp(c, "pcap"))
 		return cmd_pcap(argc - 1, argv + 1);
+	if (!strcmp(c, "timeline"))
+		return cmd_timeline(argc - 1, argv + 1);
+	if (!strcmp(c, "skb"))
+		return cmd_skb(argc - 1, argv + 1);
 	fprintf(stderr, "tsend-trace: unknown command '%s'\n", c);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -11,7 +11,7 @@ REPLAY=$BUILD/tsend-replay
 expect_exit "tsend-trace with no command: usage, exit 2" 2 "$TRACE"
 expect_exit "tsend-trace --help: exit 0" 0 "$TRACE" --help
 expect_exit "unknown command: exit 2" 2 "$TRACE" frobnicate
-for c in record probes dump report pcap; do
+for c in record probes dump report pcap skb timeline; do
 	expect_exit "$c --help: exit 0" 0 "$TRACE" "$c" --help
 	check "$c --help shows USAGE and EXAMPLES or options" \
 		bash -c "'$TRACE' $c --help 2>&1 | grep -q USAGE"
@@ -47,9 +47,28 @@ bad_flag --comm this-name-is-far-too-long
 bad_flag --btf /nonexistent/vmlinux
 bad_flag --cgroup /nonexistent
 expect_exit "record with an unknown option: exit 2" 2 "$TRACE" record --bogus
+# top: its help, and usage errors before anything is loaded
+expect_exit "top --help: exit 0" 0 "$TRACE" top --help
+check "top --help shows USAGE and EXAMPLES" bash -c "'$TRACE' top --help 2>&1 | grep -q EXAMPLES"
+for f in "--interval 0" "--interval 1x" "--by host" "--count 0" "--port 0" "--dev no-such-if0"; do
+	# shellcheck disable=SC2086 # flag and value, one per word
+	expect_exit "top $f: exit 2" 2 "$TRACE" top $f
+	# shellcheck disable=SC2086
+	check "top $f: the message names the flag" \
+		bash -c "'$TRACE' top $f 2>&1 | grep -q -- '${f%% *}'"
+done
 expect_exit "dump without FILE: exit 2" 2 "$TRACE" dump
 expect_exit "report with two files: exit 2" 2 "$TRACE" report a b
 expect_exit "pcap without -o: exit 2" 2 "$TRACE" pcap "$ROOT/tests/data/loopback.trace"
+expect_exit "skb without FILE: exit 2" 2 "$TRACE" skb
+for f in "--seq abc" "--seq 5000000000" "--send 0" "--id x" "--skb zz" "--max -1"; do
+	# shellcheck disable=SC2086 # flag and value, one per word
+	expect_exit "skb $f: exit 2" 2 "$TRACE" skb "$ROOT/tests/data/loopback.trace" $f
+	# shellcheck disable=SC2086
+	check "skb $f: the message names the flag" \
+		bash -c "'$TRACE' skb '$ROOT/tests/data/loopback.trace' $f 2>&1 | grep -q -- '${f%% *}'"
+done
+expect_exit "skb of a missing file: exit 1" 1 "$TRACE" skb "$d/missing.trace"
 expect_exit "pcap of a missing file: exit 1" 1 "$TRACE" pcap "$d/missing.trace" -o "$d/x.pcapng"
 check "pcap of a missing file: no output left" [ ! -e "$d/x.pcapng" ]
 expect_exit "pcap into a missing directory: exit 1" 1 \
@@ -106,6 +125,39 @@ golden "dump" "$data/loopback.dump.txt" "$TRACE" dump "$data/loopback.trace"
 golden "dump --json" "$data/loopback.dump.jsonl" "$TRACE" dump --json "$data/loopback.trace"
 golden "dump --header" "$data/loopback.header.txt" "$TRACE" dump --header "$data/loopback.trace"
 golden "report" "$data/loopback.report.txt" "$TRACE" report "$data/loopback.trace"
+golden "skb" "$data/loopback.skb.txt" "$TRACE" skb "$data/loopback.trace"
+golden "skb --json" "$data/loopback.skb.jsonl" "$TRACE" skb --json "$data/loopback.trace"
+check "skb --seq: the send() and the frame holding that byte, nothing else" bash -c "
+	'$TRACE' skb --json --seq 324755500 '$data/loopback.trace' |
+		python3 -c 'import json,sys; print([(o[\"type\"], o[\"id\"]) for o in map(json.loads, sys.stdin)])' |
+		grep -qx \"\\[('send', 3), ('skb', 5)\\]\""
+check "skb --send 2: send() #2 and its one frame" bash -c "
+	[ \"\$('$TRACE' skb --send 2 '$data/loopback.trace' | grep -c '^send() #2\\|^skb #4 ')\" = 2 ]"
+# a recording from Debian's 6.1 in QEMU (tests/vm): fentry, e1000e, ACKs
+guest=$data/guest-fentry.trace
+golden "skb on 6.1/e1000e" "$data/guest-fentry.send1.txt" "$TRACE" skb --send 1 "$guest"
+golden "report on 6.1/e1000e" "$data/guest-fentry.report.txt" "$TRACE" report "$guest"
+check "6.1/e1000e: each data frame one story, original and clone, TCP to free and ACK" python3 -c "
+import json, subprocess, sys
+out = subprocess.run([sys.argv[1], 'skb', '--json', '--max', '0', sys.argv[2]],
+                     capture_output=True, check=True, text=True).stdout
+st = [json.loads(l) for l in out.splitlines()]
+sends = [o for o in st if o['type'] == 'send']
+data = [o for o in st if o['type'] == 'skb' and o['payload']]
+assert [s['ret'] for s in sends] == [100, 2000, 70000, 5], sends
+assert all(s['wire_bytes'] == s['ret'] and s['why'] is None for s in sends)
+assert sum(o['payload'] for o in data) == 72105
+for o in data:
+    names = [x['stage'] for x in o['stages']]
+    assert o['why'] is None and o['clone'] != '0x0' and o['acked_ts_ns'], o
+    assert names[0] == '__tcp_transmit_skb' and 'e1000_xmit_frame' in names, names
+    assert 'consume_skb' in names, names" "$TRACE" "$guest"
+check "report --json parses, with histograms" python3 -c "
+import json, subprocess, sys
+r = json.loads(subprocess.run([sys.argv[1], 'report', '--json', sys.argv[2]],
+                              capture_output=True, check=True).stdout)
+assert r['send_to_wire']['count'] == 3 and r['send_to_wire']['hist']
+assert r['lifecycles']['skbs'] == 7 and r['devices'][0]['frames'] == 7" "$TRACE" "$data/loopback.trace"
 check "dump --json: every line is JSON" python3 -c "
 import json, sys
 for line in open(sys.argv[1]):

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # make demo: record a loopback TCP workload of known sizes with tsend-trace,
-# then show how it was watched, the first events and the report.
+# then show how it was watched, the first events, one send()'s story and the
+# report.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
@@ -22,6 +23,9 @@ echo "== recording: tcp_sender sends ${sizes[*]} bytes over 127.0.0.1:$port"
 echo
 echo "== the first 12 events (tsend-trace dump $out)"
 "$TRACE" dump "$out" | head -12 | cut -c1-160
+echo
+echo "== the 70000-byte send() and the frames that carried it (tsend-trace skb --send 3)"
+"$TRACE" skb --send 3 "$out"
 echo
 echo "== tsend-trace report $out"
 "$TRACE" report "$out"

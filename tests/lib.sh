@@ -63,3 +63,16 @@ need_root() {
 tmpdir() {
 	mktemp -d "${TMPDIR:-/tmp}/tsend-test.XXXXXX"
 }
+
+# build_static NAME LOG: the static tsend-trace and tcp_sender a QEMU guest
+# runs, in $static ($BUILD/static); on failure the build log and "FAIL - NAME: static
+# build", and a non-zero return
+build_static() {
+	static=$BUILD/static
+	if ! make -s -C "$ROOT" OUTPUT="$static" STATIC=1 "$static/tsend-trace" \
+		"$static/tests/tcp_sender" >"$2" 2>&1; then
+		sed 's/^/    /' "$2" | tail -20
+		fail "$1: static build"
+		return 1
+	fi
+}

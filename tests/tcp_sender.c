@@ -5,7 +5,8 @@
  *   tcp_sender recv [-6] PORT            accept one connection, read to EOF,
  *                                        print "received N"
  *   tcp_sender send [-n] [-w MS] HOST PORT SIZE...
- *                                        one send() per SIZE (bytes), then
+ *                                        one send() per SIZE (bytes), wait
+ *                                        for their ACK (at most 5 s), then
  *                                        close; prints "sport P" and
  *                                        "sent SIZE ret R" per call
  *   tcp_sender loop [-n] PORT SIZE...    both, over 127.0.0.1 (fork)
@@ -19,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -95,6 +98,23 @@ static int do_recv(int lfd)
 	return n < 0;
 }
 
+/*
+ * Until the peer acknowledged every byte (SIOCOUTQ: unsent and unacked), at
+ * most 5 s: ACKs that arrive after close() come outside ESTABLISHED, where
+ * the tracer cannot see them (tcp_probe), and the tests check every frame's.
+ */
+static void wait_acked(int fd)
+{
+	struct timespec ms = {0, 1000000L};
+	int queued = 0;
+
+	for (int i = 0; i < 5000; i++) {
+		if (ioctl(fd, SIOCOUTQ, &queued) || !queued)
+			return;
+		nanosleep(&ms, NULL);
+	}
+}
+
 /* HOST is numeric (IPv4 or IPv6): no resolver, so static builds work */
 static int do_send(const char *host, const char *port, int nodelay, long wait_ms, int nsizes,
 		   char **sizes)
@@ -149,6 +169,7 @@ static int do_send(const char *host, const char *port, int nodelay, long wait_ms
 		}
 	}
 	fflush(stdout);
+	wait_acked(fd);
 	close(fd);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "dump.h"
+#include "json.h"
 #include "stages.h"
 
 _Static_assert(sizeof(struct tsend_head) == TSEND_HEAD_SIZE, "tsend_head");
@@ -217,6 +218,8 @@ static void text_tcp(FILE *out, const struct tsend_tcp_event *e)
 	if (e->h.skb)
 		fprintf(out, " skb=%llx seq=%u-%u len=%u", (unsigned long long)e->h.skb, e->skb_seq,
 			e->skb_end_seq, e->skb_len);
+	if (e->h.stage == TSEND_STAGE_TCP_PROBE && e->h.skb)
+		fprintf(out, " ack=%u flags=0x%x", e->skb_ack_seq, e->skb_tcp_flags);
 }
 
 static void text_malformed(FILE *out, const void *rec, __u32 len, const struct trace_meta *meta,
@@ -255,64 +258,12 @@ static void text_record(FILE *out, const union dump_ev *ev, const __u8 *extra,
 }
 
 /* A JSON object being written: knows whether a comma is due. */
-struct jw {
-	FILE *out;
-	bool first;
-};
-
-static void j_open(struct jw *w, FILE *out)
-{
-	w->out = out;
-	w->first = true;
-	fputc('{', out);
-}
-
-static void j_key(struct jw *w, const char *key)
-{
-	fprintf(w->out, "%s\"%s\":", w->first ? "" : ",", key);
-	w->first = false;
-}
-
-static void j_u64(struct jw *w, const char *key, unsigned long long v)
-{
-	j_key(w, key);
-	fprintf(w->out, "%llu", v);
-}
-
-static void j_s64(struct jw *w, const char *key, long long v)
-{
-	j_key(w, key);
-	fprintf(w->out, "%lld", v);
-}
-
-/* Kernel addresses: hex strings, as JSON numbers lose precision past 2^53. */
-static void j_ptr(struct jw *w, const char *key, __u64 v)
-{
-	j_key(w, key);
-	fprintf(w->out, "\"0x%llx\"", (unsigned long long)v);
-}
-
-static void j_str(struct jw *w, const char *key, const char *s, size_t max)
-{
-	j_key(w, key);
-	tsend_json_str(w->out, s, max);
-}
-
 static void j_hex(struct jw *w, const char *key, const __u8 *p, size_t n)
 {
 	j_key(w, key);
 	fputc('"', w->out);
 	print_hex(w->out, p, n);
 	fputc('"', w->out);
-}
-
-static void j_enum(struct jw *w, const char *key, const char *name, unsigned int v)
-{
-	j_key(w, key);
-	if (name)
-		fprintf(w->out, "\"%s\"", name);
-	else
-		fprintf(w->out, "%u", v);
 }
 
 static void j_time(struct jw *w, const char *key, __s64 ns)
@@ -428,6 +379,8 @@ static void json_tcp(struct jw *w, const struct tsend_tcp_event *e)
 	j_u64(w, "skb_seq", e->skb_seq);
 	j_u64(w, "skb_end_seq", e->skb_end_seq);
 	j_u64(w, "skb_len", e->skb_len);
+	j_u64(w, "skb_ack_seq", e->skb_ack_seq);
+	j_u64(w, "skb_tcp_flags", e->skb_tcp_flags);
 	j_enum(w, "state", tcp_state_name(e->state), e->state);
 	j_u64(w, "state_id", e->state);
 	j_u64(w, "nonagle", e->nonagle);
@@ -483,10 +436,7 @@ int dump_record(FILE *out, const void *rec, __u32 len, const struct trace_meta *
 			text_malformed(out, rec, len, meta, why);
 		return ferror(out) ? -EIO : -EINVAL;
 	}
-	memcpy(&ev.h, rec, sizeof(ev.h));
-	body = tsend_kind_size(ev.h.kind);
-	if (body)
-		memcpy(&ev, rec, body);
+	body = tsend_record_copy(&ev, sizeof(ev), rec, len);
 	/* the checked trailing bytes (snap, payload) follow the struct */
 	if (json)
 		json_record(out, &ev, (const __u8 *)rec + body, meta);

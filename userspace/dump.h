@@ -43,12 +43,21 @@ static inline __u32 tsend_kind_size(unsigned int kind)
 }
 
 /*
+ * The shortest body of a kind any ABI wrote: bodies grow at their end, and
+ * a shorter record is read with the missing fields zero (tsend_record_copy).
+ */
+static inline __u32 tsend_kind_min_size(unsigned int kind)
+{
+	return kind == TSEND_KIND_TCP ? TSEND_TCP_EVENT_SIZE_V1 : tsend_kind_size(kind);
+}
+
+/*
  * Can rec be read as its head says? The head fits, head.size is the record's
- * length, the kind's struct fits and the trailing bytes it announces
- * (snap_len, payload_len) are present. A kind this build does not know
- * passes: only its head will be read. Records need not be aligned, so every
- * field is copied out. Returns 0, or -EINVAL with *why set to a static
- * string naming the problem.
+ * length, the kind's struct fits (as its oldest ABI wrote it) and the
+ * trailing bytes it announces (snap_len, payload_len) are present. A kind
+ * this build does not know passes: only its head will be read. Records need
+ * not be aligned, so every field is copied out (tsend_record_copy). Returns
+ * 0, or -EINVAL with *why set to a static string naming the problem.
  */
 static inline int tsend_record_check(const void *rec, __u32 len, const char **why)
 {
@@ -66,7 +75,7 @@ static inline int tsend_record_check(const void *rec, __u32 len, const char **wh
 		*why = "head.size is not the record length";
 		return -EINVAL;
 	}
-	body = tsend_kind_size(h.kind);
+	body = tsend_kind_min_size(h.kind);
 	if (!body)
 		return 0;
 	if (len < body) {
@@ -83,6 +92,28 @@ static inline int tsend_record_check(const void *rec, __u32 len, const char **wh
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * Copies a checked record's head and body to dst (a union of the kinds'
+ * structs, size bytes), zero-filling the fields an older ABI did not write.
+ * Returns the body's size in this ABI: where trailing bytes start.
+ */
+static inline __u32 tsend_record_copy(void *dst, size_t size, const void *rec, __u32 len)
+{
+	struct tsend_head h;
+	__u32 body, n;
+
+	memset(dst, 0, size);
+	memcpy(&h, rec, sizeof(h));
+	body = tsend_kind_size(h.kind);
+	n = body ? body : sizeof(h);
+	if (n > len)
+		n = len;
+	if (n > size)
+		n = size;
+	memcpy(dst, rec, n);
+	return body;
 }
 
 /*

@@ -2,20 +2,9 @@
 /*
  * Trace frames as pcapng: see pcapng.h for the output and the comment.
  *
- * Building the comment means following each socket through the trace:
- *
- *   send() entry          tid → (sk, entry time, bytes asked)    sends[]
- *   tcp_sendmsg_locked    write_seq is the send's first byte: a range
- *                         [write_seq, +asked) on the socket, still open
- *   send() exit           ret closes the range at [write_seq, +ret)
- *   net_dev_queue         skb → time                             queued[]
- *   net_dev_start_xmit    the frame: its first payload byte names a range
- *
- * Frames can leave before the send() returns (loopback sends from the
- * caller's context), so an open range already matches, with the bytes
- * asked as its provisional end. Closed ranges go once a frame has carried
- * their last byte; a retransmission of older bytes then gets no send()
- * time, which is better than an old one.
+ * The comment is the frame's lifecycle so far: the lifecycle assembler
+ * calls frame_write() at each net_dev_start_xmit with what it joined (the
+ * send() of the frame's first payload byte, the skb's net_dev_queue).
  */
 #include <endian.h>
 #include <errno.h>
@@ -25,6 +14,7 @@
 #include <string.h>
 
 #include "dump.h"
+#include "lifecycle.h"
 #include "pcapng.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -48,53 +38,9 @@
 #define LINKTYPE_ETHERNET 1
 #define SNAPLEN_UNKNOWN	  65535
 
-/* Limits that keep memory bounded whatever the trace holds. */
-#define SOCK_MAX	  1024 /* sockets followed; the least recently used goes */
-#define SOCK_BUCKETS_BITS 10
-#define RANGE_MAX	  64	     /* send() ranges per socket not yet on the wire */
-#define SEND_SLOTS_BITS	  10	     /* send() calls in flight, by tid */
-#define QUEUE_SLOTS_BITS  12	     /* skbs between net_dev_queue and the wire */
-#define RANGE_ASKED_MAX	  (1U << 30) /* provisional end: within seq space */
-#define COMMENT_MAX	  256
+#define COMMENT_MAX 256
 /* The largest block: an EPB with a whole __u16 snapshot and its options. */
 #define BLOCK_MAX (32 + 65536 + 4 + COMMENT_MAX + 64)
-
-/* The bytes of one send() call, in sequence space. */
-struct send_range {
-	__u32 start;
-	__u32 end; /* start + ret once closed, start + asked while open */
-	__u64 entry_ns;
-	__u32 tid;
-	bool open; /* the send() has not returned yet */
-};
-
-struct sock_state {
-	__u64 sk;
-	struct sock_state *hnext;	  /* hash bucket chain */
-	struct sock_state *older, *newer; /* LRU list */
-	bool owned;			  /* pid/comm known */
-	bool sent;			  /* sent_end is known */
-	__u32 sent_end;			  /* highest payload byte on the wire + 1 */
-	__u32 pid;
-	char comm[TSEND_COMM_LEN];
-	__u32 nr_ranges;
-	struct send_range ranges[RANGE_MAX]; /* oldest first */
-};
-
-/* A send() between its entry and its exit. */
-struct send_slot {
-	bool used;
-	bool started; /* tcp_sendmsg_locked seen: a range exists */
-	__u32 tid;
-	__u64 sk;
-	__u64 entry_ns;
-	__u64 asked;
-};
-
-struct queue_slot {
-	__u64 skb;
-	__u64 ts;
-};
 
 struct pcapng_export {
 	FILE *out;
@@ -105,11 +51,7 @@ struct pcapng_export {
 	__u64 skipped;
 	__u32 nr_ifaces;
 	__s32 ifaces[PCAPNG_MAX_IFACES]; /* ifindex of interface id i */
-	__u32 nr_socks;
-	struct sock_state *newest, *oldest;
-	struct sock_state *buckets[1U << SOCK_BUCKETS_BITS];
-	struct send_slot sends[1U << SEND_SLOTS_BITS];
-	struct queue_slot queued[1U << QUEUE_SLOTS_BITS];
+	struct lifecycle *lc;
 	__u8 block[BLOCK_MAX];
 };
 
@@ -118,17 +60,6 @@ struct block {
 	__u8 *p;
 	__u32 len;
 };
-
-static __u32 hash64(__u64 v, unsigned int bits)
-{
-	return (__u32)((v * 0x61c8864680b583ebULL) >> (64 - bits));
-}
-
-/* a before or at b in sequence space (RFC 1982 style, as the kernel's before()) */
-static bool seq_before_eq(__u32 a, __u32 b)
-{
-	return (__s32)(a - b) <= 0;
-}
 
 /* ---- blocks ---- */
 
@@ -257,286 +188,6 @@ static int iface_id(struct pcapng_export *x, __s32 ifindex, __u32 *id)
 	return 0;
 }
 
-/* ---- sockets ---- */
-
-static void lru_unlink(struct pcapng_export *x, struct sock_state *s)
-{
-	if (s->older)
-		s->older->newer = s->newer;
-	else
-		x->oldest = s->newer;
-	if (s->newer)
-		s->newer->older = s->older;
-	else
-		x->newest = s->older;
-	s->older = s->newer = NULL;
-}
-
-static void lru_push(struct pcapng_export *x, struct sock_state *s)
-{
-	s->older = x->newest;
-	s->newer = NULL;
-	if (x->newest)
-		x->newest->newer = s;
-	else
-		x->oldest = s;
-	x->newest = s;
-}
-
-static struct sock_state *sock_find(const struct pcapng_export *x, __u64 sk)
-{
-	struct sock_state *s;
-
-	if (!sk)
-		return NULL;
-	s = x->buckets[hash64(sk, SOCK_BUCKETS_BITS)];
-	while (s && s->sk != sk)
-		s = s->hnext;
-	return s;
-}
-
-static void sock_unhash(struct pcapng_export *x, struct sock_state *s)
-{
-	struct sock_state **pp = &x->buckets[hash64(s->sk, SOCK_BUCKETS_BITS)];
-
-	while (*pp != s)
-		pp = &(*pp)->hnext;
-	*pp = s->hnext;
-}
-
-/* The oldest socket makes room: losing it only shortens its comments. */
-static struct sock_state *sock_alloc(struct pcapng_export *x)
-{
-	struct sock_state *s;
-
-	if (x->nr_socks < SOCK_MAX) {
-		s = calloc(1, sizeof(*s));
-		if (s)
-			x->nr_socks++;
-		return s;
-	}
-	s = x->oldest;
-	lru_unlink(x, s);
-	sock_unhash(x, s);
-	memset(s, 0, sizeof(*s));
-	return s;
-}
-
-/* Finds or adds sk, as the most recently used; NULL if out of memory. */
-static struct sock_state *sock_get(struct pcapng_export *x, __u64 sk)
-{
-	struct sock_state *s = sock_find(x, sk);
-	__u32 bucket;
-
-	if (s) {
-		lru_unlink(x, s);
-		lru_push(x, s);
-		return s;
-	}
-	s = sock_alloc(x);
-	if (!s)
-		return NULL;
-	bucket = hash64(sk, SOCK_BUCKETS_BITS);
-	s->sk = sk;
-	s->hnext = x->buckets[bucket];
-	x->buckets[bucket] = s;
-	lru_push(x, s);
-	return s;
-}
-
-static void sock_own(struct pcapng_export *x, const struct tsend_head *h)
-{
-	struct sock_state *s = sock_get(x, h->sk);
-
-	if (!s)
-		return;
-	s->owned = true;
-	s->pid = h->pid;
-	memcpy(s->comm, h->comm, sizeof(s->comm));
-}
-
-static void range_del(struct sock_state *s, __u32 i)
-{
-	memmove(&s->ranges[i], &s->ranges[i + 1], (s->nr_ranges - i - 1) * sizeof(s->ranges[0]));
-	s->nr_ranges--;
-}
-
-static void range_add(struct sock_state *s, const struct send_range *r)
-{
-	if (s->nr_ranges == RANGE_MAX)
-		range_del(s, 0);
-	s->ranges[s->nr_ranges++] = *r;
-}
-
-/* The latest send() whose bytes hold seq: a later one wins an overlap. */
-static const struct send_range *range_find(const struct sock_state *s, __u32 seq)
-{
-	for (__u32 i = s->nr_ranges; i-- > 0;) {
-		const struct send_range *r = &s->ranges[i];
-
-		if (seq - r->start < r->end - r->start)
-			return r;
-	}
-	return NULL;
-}
-
-static int range_open(const struct sock_state *s, __u32 tid)
-{
-	for (__u32 i = s->nr_ranges; i-- > 0;) {
-		if (s->ranges[i].open && s->ranges[i].tid == tid)
-			return (int)i;
-	}
-	return -1;
-}
-
-/* A frame carried the bytes up to end: closed ranges before it are done. */
-static void range_expire(struct sock_state *s, __u32 end)
-{
-	for (__u32 i = 0; i < s->nr_ranges;) {
-		const struct send_range *r = &s->ranges[i];
-
-		if (!r->open && seq_before_eq(r->end, end))
-			range_del(s, i);
-		else
-			i++;
-	}
-}
-
-static void range_forget_closed(struct sock_state *s)
-{
-	for (__u32 i = 0; i < s->nr_ranges;) {
-		if (!s->ranges[i].open)
-			range_del(s, i);
-		else
-			i++;
-	}
-}
-
-/* ---- send() calls ---- */
-
-static struct send_slot *send_slot(struct pcapng_export *x, __u32 tid)
-{
-	return &x->sends[hash64(tid, SEND_SLOTS_BITS)];
-}
-
-/* A send() whose exit never came (lost, or the slot reused): forget its range. */
-static void send_abandon(struct pcapng_export *x, struct send_slot *slot)
-{
-	struct sock_state *s = slot->started ? sock_find(x, slot->sk) : NULL;
-	int i = s ? range_open(s, slot->tid) : -1;
-
-	if (i >= 0)
-		range_del(s, (__u32)i);
-	slot->used = false;
-}
-
-static void send_entry(struct pcapng_export *x, const struct tsend_send_event *e)
-{
-	struct send_slot *slot = send_slot(x, e->h.tid);
-
-	if (slot->used)
-		send_abandon(x, slot);
-	*slot = (struct send_slot){
-		.used = true,
-		.tid = e->h.tid,
-		.sk = e->h.sk,
-		.entry_ns = e->h.ts,
-		.asked = e->size,
-	};
-	if (e->h.sk)
-		sock_own(x, &e->h);
-}
-
-static void send_exit(struct pcapng_export *x, const struct tsend_send_event *e)
-{
-	struct send_slot *slot = send_slot(x, e->h.tid);
-	struct sock_state *s;
-	int i;
-
-	if (!slot->used || slot->tid != e->h.tid)
-		return;
-	s = slot->started ? sock_find(x, slot->sk) : NULL;
-	i = s ? range_open(s, slot->tid) : -1;
-	if (i >= 0 && e->ret > 0 && (__u64)e->ret <= slot->asked) {
-		s->ranges[i].end = s->ranges[i].start + (__u32)e->ret;
-		s->ranges[i].open = false;
-		/* frames may have carried all of it before the send() returned */
-		if (!s->sent || !seq_before_eq(s->ranges[i].end, s->sent_end))
-			i = -1;
-	}
-	/* nothing sent, more than asked, or already on the wire */
-	if (i >= 0)
-		range_del(s, (__u32)i);
-	slot->used = false;
-}
-
-static void on_send(struct pcapng_export *x, const void *rec)
-{
-	struct tsend_send_event e;
-
-	memcpy(&e, rec, sizeof(e));
-	if (e.h.stage != TSEND_STAGE_SYS_SENDTO && e.h.stage != TSEND_STAGE_SYS_SENDMSG)
-		return;
-	if (e.h.phase == TSEND_PHASE_ENTRY)
-		send_entry(x, &e);
-	else if (e.h.phase == TSEND_PHASE_EXIT)
-		send_exit(x, &e);
-}
-
-/*
- * The first tcp_sendmsg_locked of a send(): write_seq is where its bytes
- * start. The tracepoint fires once per loop over the message, so later
- * ones (write_seq moved on) are ignored. A send() entry without sk (fd not
- * resolved) takes the sk of its thread's tcp_sendmsg_locked.
- */
-static void on_tcp(struct pcapng_export *x, const void *rec)
-{
-	struct tsend_tcp_event e;
-	struct send_slot *slot;
-	struct send_range r;
-	struct sock_state *s;
-
-	memcpy(&e, rec, sizeof(e));
-	if (e.h.stage != TSEND_STAGE_TCP_SENDMSG_LOCKED || e.h.phase != TSEND_PHASE_ENTRY ||
-	    !e.h.sk)
-		return;
-	slot = send_slot(x, e.h.tid);
-	if (!slot->used || slot->tid != e.h.tid || slot->started || !slot->asked ||
-	    (slot->sk && slot->sk != e.h.sk))
-		return;
-	slot->sk = e.h.sk;
-	sock_own(x, &e.h);
-	s = sock_find(x, e.h.sk);
-	if (!s)
-		return;
-	r = (struct send_range){
-		.start = e.write_seq,
-		.end = e.write_seq +
-		       (__u32)(slot->asked < RANGE_ASKED_MAX ? slot->asked : RANGE_ASKED_MAX),
-		.entry_ns = slot->entry_ns,
-		.tid = e.h.tid,
-		.open = true,
-	};
-	range_add(s, &r);
-	slot->started = true;
-}
-
-/* ---- frames ---- */
-
-static void queue_note(struct pcapng_export *x, const struct tsend_skb_event *e)
-{
-	struct queue_slot *q = &x->queued[hash64(e->h.skb, QUEUE_SLOTS_BITS)];
-
-	if (!e->h.skb)
-		return;
-	if (e->h.stage == TSEND_STAGE_NET_DEV_QUEUE) {
-		q->skb = e->h.skb;
-		q->ts = e->h.ts;
-	} else if (q->skb == e->h.skb) { /* freed: its address may come back */
-		q->skb = 0;
-	}
-}
-
 /*
  * A line that grows by parts: "tsend: a; b; c". The longest possible line
  * is about 150 bytes, so the truncation below (which could cut a UTF-8
@@ -579,16 +230,6 @@ static void line_us(struct line *l, const char *what, __u64 from, __u64 to)
 		  (unsigned long long)(ns % 1000));
 }
 
-/* Payload bytes of a frame: SYN and FIN take a sequence number each. */
-static __u32 frame_payload(const struct tsend_skb_event *e, __u32 *first)
-{
-	__u32 syn = !!(e->tcp_flags & 0x02), fin = !!(e->tcp_flags & 0x01);
-	__u32 span = e->end_seq - e->seq;
-
-	*first = e->seq + syn;
-	return e->seq_valid && span > syn + fin && span < RANGE_ASKED_MAX ? span - syn - fin : 0;
-}
-
 /* comm is kernel bytes: blanks and non-ASCII would break the line apart */
 static void comm_text(char *dst, const char *comm)
 {
@@ -599,48 +240,33 @@ static void comm_text(char *dst, const char *comm)
 	dst[n] = '\0';
 }
 
-static void frame_comment(const struct pcapng_export *x, const struct tsend_skb_event *e,
-			  struct line *l)
+/* The net_dev_queue of the lifecycle, if it was seen. */
+static const struct lc_stage *queued_at(const struct lc_skb *l)
 {
-	const struct sock_state *s = sock_find(x, e->h.sk);
-	const struct queue_slot *q = &x->queued[hash64(e->h.skb, QUEUE_SLOTS_BITS)];
-	const struct send_range *r = NULL;
-	__u32 first, payload = frame_payload(e, &first);
-
-	if (s && s->owned) {
-		char comm[TSEND_COMM_LEN + 1];
-
-		comm_text(comm, s->comm);
-		line_part(l, comm[0] ? "pid %u %s" : "pid %u%s", s->pid, comm);
-	}
-	if (s && payload)
-		r = range_find(s, first);
-	if (r && r->entry_ns <= e->h.ts)
-		line_us(l, "send()→wire", r->entry_ns, e->h.ts);
-	if (e->h.skb && q->skb == e->h.skb && q->ts <= e->h.ts)
-		line_us(l, "queue", q->ts, e->h.ts);
-	if (e->seq_valid)
-		line_part(l, "seq %u-%u", e->seq, e->end_seq);
+	for (__u32 i = 0; i < l->nr_stages && i < LC_STAGES_MAX; i++)
+		if (l->stages[i].stage == TSEND_STAGE_NET_DEV_QUEUE)
+			return &l->stages[i];
+	return NULL;
 }
 
-/* The frame is on the wire: the send() ranges it completed are done. */
-static void frame_passed(struct pcapng_export *x, const struct tsend_skb_event *e)
+static void frame_comment(const struct lc_skb *l, const struct lc_send *s, __u64 ts,
+			  struct line *line)
 {
-	struct sock_state *s = sock_find(x, e->h.sk);
-	__u32 first, payload = frame_payload(e, &first);
+	const struct lc_stage *q = queued_at(l);
+	char comm[TSEND_COMM_LEN + 1];
 
-	if (s && (e->tcp_flags & 0x02)) {
-		/* a new connection: a socket address reused, new sequence space */
-		s->sent = false;
-		range_forget_closed(s);
-	}
-	if (!s || !payload)
-		return;
-	if (!s->sent || seq_before_eq(s->sent_end, first + payload)) {
-		s->sent_end = first + payload;
-		s->sent = true;
-	}
-	range_expire(s, first + payload);
+	/* the task that wrote the first payload byte, else the one the skb
+	 * was first seen in (an ACK, a FIN: often softirq or close()) */
+	comm_text(comm, s ? s->comm : l->comm);
+	line_part(line, comm[0] ? "pid %u %s" : "pid %u%s", s ? s->pid : l->pid, comm);
+	if (s && s->entry_ts <= ts)
+		line_us(line, "send()→wire", s->entry_ts, ts);
+	if (q && q->ts <= ts)
+		line_us(line, "queue", q->ts, ts);
+	if (l->seq_valid)
+		line_part(line, "seq %u-%u", l->seq, l->end_seq);
+	if (l->retransmit)
+		line_part(line, "retransmission");
 }
 
 static int epb_write(struct pcapng_export *x, __u32 id, const struct tsend_skb_event *e,
@@ -666,43 +292,28 @@ static int epb_write(struct pcapng_export *x, __u32 id, const struct tsend_skb_e
 	return block_end(x, &b);
 }
 
-static int frame_write(struct pcapng_export *x, const struct tsend_skb_event *e, const __u8 *snap)
+/* The lifecycle assembler's frame callback: one EPB per frame. */
+static int frame_write(const struct lc_skb *l, const struct lc_send *s, const void *rec, __u32 len,
+		       void *ctx)
 {
-	struct line l = {.len = 0};
+	struct pcapng_export *x = ctx;
+	struct line line = {.len = 0};
+	struct tsend_skb_event e;
 	__u32 id;
 	int err;
 
-	/* a snapshot longer than the frame or than the header's snaplen lies */
-	if (e->snap_len > e->len || e->snap_len > x->snaplen)
-		return -EINVAL;
-	err = iface_id(x, e->ifindex, &id);
-	if (err)
-		return err;
-	frame_comment(x, e, &l);
-	err = epb_write(x, id, e, snap, &l);
-	if (err)
-		return err;
-	x->frames++;
-	frame_passed(x, e);
-	return 0;
-}
-
-static int on_skb(struct pcapng_export *x, const void *rec)
-{
-	struct tsend_skb_event e;
-
 	memcpy(&e, rec, sizeof(e));
-	switch (e.h.stage) {
-	case TSEND_STAGE_NET_DEV_QUEUE:
-	case TSEND_STAGE_CONSUME_SKB:
-	case TSEND_STAGE_KFREE_SKB:
-		queue_note(x, &e);
-		return 0;
-	case TSEND_STAGE_NET_DEV_START_XMIT:
-		return frame_write(x, &e, (const __u8 *)rec + sizeof(e));
-	default:
-		return 0;
-	}
+	/* a snapshot longer than the frame or than the header's snaplen lies */
+	if (e.snap_len > e.len || e.snap_len > x->snaplen || sizeof(e) + e.snap_len > len)
+		return -EINVAL;
+	err = iface_id(x, e.ifindex, &id);
+	if (err)
+		return err;
+	frame_comment(l, s, e.h.ts, &line);
+	err = epb_write(x, id, &e, (const __u8 *)rec + sizeof(e), &line);
+	if (!err)
+		x->frames++;
+	return err;
 }
 
 /* ---- API ---- */
@@ -722,8 +333,15 @@ struct pcapng_export *pcapng_export__new(FILE *out, const struct trace_meta *met
 	}
 	x->out = out;
 	x->snaplen = meta->snaplen ? meta->snaplen : SNAPLEN_UNKNOWN;
+	x->lc = lifecycle__new(meta, &(struct lc_ops){.frame = frame_write, .ctx = x});
+	if (!x->lc) {
+		free(x);
+		errno = ENOMEM;
+		return NULL;
+	}
 	x->realtime_offset = meta->realtime_offset;
 	if (shb_write(x, meta)) {
+		lifecycle__free(x->lc);
 		free(x);
 		errno = EIO;
 		return NULL;
@@ -733,23 +351,11 @@ struct pcapng_export *pcapng_export__new(FILE *out, const struct trace_meta *met
 
 int pcapng_export__add(struct pcapng_export *x, const void *rec, __u32 len)
 {
-	struct tsend_head h;
-	const char *why;
-	int err = 0;
+	int err;
 
 	if (x->err)
 		return x->err;
-	if (tsend_record_check(rec, len, &why)) {
-		x->skipped++;
-		return -EINVAL;
-	}
-	memcpy(&h, rec, sizeof(h));
-	if (h.kind == TSEND_KIND_SEND)
-		on_send(x, rec);
-	else if (h.kind == TSEND_KIND_TCP)
-		on_tcp(x, rec);
-	else if (h.kind == TSEND_KIND_SKB)
-		err = on_skb(x, rec);
+	err = lifecycle__add(x->lc, rec, len);
 	if (err == -EINVAL || err == -ENOSPC)
 		x->skipped++;
 	return err;
@@ -771,13 +377,8 @@ __u64 pcapng_export__skipped(const struct pcapng_export *x)
 
 void pcapng_export__free(struct pcapng_export *x)
 {
-	struct sock_state *s, *next;
-
 	if (!x)
 		return;
-	for (s = x->oldest; s; s = next) {
-		next = s->newer;
-		free(s);
-	}
+	lifecycle__free(x->lc);
 	free(x);
 }

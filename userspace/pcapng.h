@@ -10,20 +10,22 @@
  *
  *   tsend: pid 1234 tcp_sender; send()→wire 12.345 µs; queue 1.500 µs; seq 1000-2448
  *
- *   pid/comm     the task whose send() last wrote on the frame's socket
+ *   pid/comm     the task whose send() wrote the frame's first payload
+ *                byte, else the task the skb was first seen in
  *   send()→wire  entry of the send() that queued the frame's first payload
  *                byte, to net_dev_start_xmit
  *   queue        net_dev_queue of the same skb to net_dev_start_xmit
  *   seq          the frame's TCP sequence range, seq-end_seq, as recorded
+ *   retransmission  when it resends sequence space sent before
  *
- * A part the recording cannot support (probe missing, state expired or
- * evicted, a frame without payload) is left out rather than guessed; a frame
- * with no part at all gets no comment.
+ * The parts come from the frame's lifecycle so far (lifecycle.h); a part
+ * the recording cannot support (probe missing, state evicted, a frame
+ * without payload) is left out rather than guessed.
  *
  * Records come from a file, so nothing in them is trusted: each is checked
  * with tsend_record_check() before any field is read. Memory stays bounded
- * whatever the trace holds: the socket, send and skb tables have fixed
- * limits and drop their oldest entries (which only shortens comments).
+ * whatever the trace holds: the lifecycle assembler's tables have fixed
+ * limits and hand out their oldest entries (which only shortens comments).
  *
  * Nothing here prints or exits. Int functions return 0 or -errno,
  * the constructor returns NULL and sets errno.

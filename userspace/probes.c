@@ -590,6 +590,26 @@ static struct bpf_link *attach_one(struct probes *p, size_t i, const char *name,
 	}
 }
 
+_Static_assert(TSEND_STAGE_MAX <= 64, "a stage is a bit of probes__keep's mask");
+
+void probes__keep(struct probes *p, __u64 keep, const char *why)
+{
+	for (size_t i = 0; i < NR_DEFS; i++) {
+		struct trace_probe *r = &p->rows[i]; /* a row per def, in order */
+
+		if (keep & (1ULL << defs[i].stage))
+			continue;
+		for (int k = 0; k < MAX_ALTS && defs[i].alts[k].prog; k++) {
+			set_autoload(p->obj, defs[i].alts[k].prog, false);
+			set_autoload(p->obj, defs[i].alts[k].exit_prog, false);
+		}
+		p->st[i].alt = -1;
+		r->mech = TSEND_MECH_NONE;
+		r->target[0] = '\0';
+		snprintf(r->detail, sizeof(r->detail), "%s", why);
+	}
+}
+
 int probes__attach(struct probes *p)
 {
 	int attached = 0;

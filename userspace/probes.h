@@ -32,6 +32,12 @@ struct probes;
  */
 struct probes *probes__select(struct bpf_object *obj, const char *btf_path, bool no_fentry,
 			      const char *const *rejected, char *err, size_t errlen);
+/*
+ * Leaves out the rows of the stages not in keep (bit 1 << stage): nothing of
+ * theirs is loaded or attached, and their rows say why. Between select and
+ * load; for a use that needs only some stages (tsend-trace top).
+ */
+void probes__keep(struct probes *p, __u64 keep, const char *why);
 /* kfree_skb's tracepoint has a drop reason argument on this kernel. */
 bool probes__kfree_skb_has_reason(const struct probes *p);
 /* Attaches every chosen program. A probe that fails to attach is marked

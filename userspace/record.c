@@ -191,6 +191,12 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* --pid, --comm, --cgroup: sockets are followed from a task's send() */
+static bool task_filter(const struct record_opts *o)
+{
+	return o->tgid || o->comm || o->cgroup_id;
+}
+
 static void set_filters(struct tsend_bpf *skel, const struct record_opts *o)
 {
 	struct tsend_bpf__rodata *ro = skel->rodata;
@@ -204,9 +210,11 @@ static void set_filters(struct tsend_bpf *skel, const struct record_opts *o)
 	ro->targ_port = o->port;
 	ro->targ_ifindex = o->ifindex;
 	ro->targ_netns = o->netns;
-	ro->filter_by_sock = o->tgid || o->comm || o->cgroup_id;
+	ro->filter_by_sock = task_filter(o);
 	ro->targ_snaplen = o->snaplen > TSEND_DATA_MAX ? TSEND_DATA_MAX : o->snaplen;
 	ro->targ_payload = o->payload > TSEND_DATA_MAX ? TSEND_DATA_MAX : o->payload;
+	ro->targ_top = o->top;
+	ro->targ_top_by_flow = o->top_by_flow;
 }
 
 static __u32 ring_size(__u64 want)
@@ -216,6 +224,45 @@ static __u32 ring_size(__u64 want)
 	while (sz < want && sz < (1ULL << 31))
 		sz <<= 1;
 	return sz;
+}
+
+/*
+ * Each mode leaves the maps only the other uses at their smallest: record
+ * the top_* maps, top the skbs map and the ring buffer (its programs still
+ * name the ring, so it exists).
+ */
+static int size_maps(struct tsend_bpf *skel, const struct record_opts *o)
+{
+	struct bpf_map *top_maps[] = {skel->maps.top_skbs, skel->maps.top_hist,
+				      skel->maps.top_counts};
+	__u32 ring = ring_size(o->top ? 0 : o->buffer_bytes);
+	int e = 0;
+
+	if (o->top)
+		e = bpf_map__set_max_entries(skel->maps.skbs, 1);
+	else
+		for (size_t i = 0; !e && i < sizeof(top_maps) / sizeof(top_maps[0]); i++)
+			e = bpf_map__set_max_entries(top_maps[i], 1);
+	skel->rodata->targ_wakeup_bytes = ring / 8;
+	return e ? e : bpf_map__set_max_entries(skel->maps.events, ring);
+}
+
+/*
+ * The stages whose programs tsend-trace top uses: every one with an skb
+ * (handle_skb, handle_free, handle_dev_xmit), and send() where a task
+ * filter follows sockets from there. The rest would run for nothing.
+ */
+static __u64 top_stages(const struct record_opts *o)
+{
+	__u64 keep = 1ULL << TSEND_STAGE_TCP_TRANSMIT_SKB |
+		     1ULL << TSEND_STAGE_TCP_EVENT_NEW_DATA_SENT |
+		     1ULL << TSEND_STAGE_TCP_RETRANSMIT_SKB;
+
+	for (int s = TSEND_STAGE_IP_QUEUE_XMIT; s <= TSEND_STAGE_KFREE_SKB; s++)
+		keep |= 1ULL << s;
+	if (task_filter(o))
+		keep |= 1ULL << TSEND_STAGE_SYS_SENDTO | 1ULL << TSEND_STAGE_SYS_SENDMSG;
+	return keep;
 }
 
 #define MAX_REJECTED 16
@@ -264,11 +311,12 @@ static struct tsend_bpf *open_skel(const struct record_opts *o, const char *cons
 		goto out_destroy;
 	}
 	skel->rodata->kfree_skb_has_reason = probes__kfree_skb_has_reason(*probes);
+	if (o->top)
+		probes__keep(*probes, top_stages(o), "not used by top");
 	set_filters(skel, o);
-	skel->rodata->targ_wakeup_bytes = ring_size(o->buffer_bytes) / 8;
-	e = bpf_map__set_max_entries(skel->maps.events, ring_size(o->buffer_bytes));
+	e = size_maps(skel, o);
 	if (e) {
-		snprintf(err, errlen, "--buffer: cannot size the ring buffer: %s", strerror(-e));
+		snprintf(err, errlen, "cannot size the BPF maps: %s", strerror(-e));
 		probes__free(*probes);
 		goto out_destroy;
 	}
@@ -397,6 +445,8 @@ struct recorder *recorder__open(const struct record_opts *o, char *err, size_t e
 			goto out_destroy;
 		}
 	}
+	if (o->top)
+		return r; /* top reads the maps: no file, no ring */
 	fill_meta(r);
 	e = open_file(r);
 	if (e) {
@@ -469,6 +519,11 @@ __u32 recorder__files(const struct recorder *r)
 const struct trace_probe *recorder__probes(const struct recorder *r, __u32 *nr)
 {
 	return probes__rows(r->probes, nr);
+}
+
+const struct tsend_bpf *recorder__skel(const struct recorder *r)
+{
+	return r->skel;
 }
 
 int recorder__close(struct recorder *r, __u64 *lost, __u64 *untracked)

@@ -4,6 +4,9 @@
  * → attach) and the ring buffer consumer that appends every record to the
  * trace file, rotating it by size. Follows libbpf-bootstrap's bootstrap.c
  * flow; the caller owns signals, the clock and the workload.
+ *
+ * With record_opts.top the same programs and filters are loaded, but the
+ * BPF side only adds up, in maps that top.c reads: no file, no ring.
  */
 #ifndef TSEND_RECORD_H
 #define TSEND_RECORD_H
@@ -30,9 +33,12 @@ struct record_opts {
 	__u64 max_size;	      /* rotate (or stop) when a file reaches this */
 	__u32 max_files;      /* files kept in rotation; 1 = stop at max_size */
 	const char *cmdline;  /* stored in the header */
+	bool top;	      /* tsend-trace top: sums in maps, no trace file */
+	bool top_by_flow;     /* top --by flow: sums per flow, not per device */
 };
 
 struct recorder;
+struct tsend_bpf;
 
 /* Loads and attaches; on failure NULL with errno set and a reason in err. */
 struct recorder *recorder__open(const struct record_opts *o, char *err, size_t errlen);
@@ -45,6 +51,8 @@ __u64 recorder__records(const struct recorder *r);
 /* Files written so far (for the closing message). */
 __u32 recorder__files(const struct recorder *r);
 const struct trace_probe *recorder__probes(const struct recorder *r, __u32 *nr);
+/* The loaded skeleton: its maps, for top.c. */
+const struct tsend_bpf *recorder__skel(const struct recorder *r);
 /* Drains the ring, writes the end block and detaches. Fills lost and
  * untracked totals (over all CPUs and files) if the pointers are set. */
 int recorder__close(struct recorder *r, __u64 *lost, __u64 *untracked);

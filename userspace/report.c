@@ -2,44 +2,26 @@
 /*
  * tsend-trace report: counts and latencies of one recording.
  *
- * Records arrive one at a time and nothing is kept of them but counters,
- * one entry per flow, one per live skb and the latency samples. An skb is
- * followed by its address (head.skb), as pwru does: the stages are numbered
- * in call-tree order, so an address that shows up at a stage not later than
- * its last one is a new skb that reuses freed memory whose free went unseen.
- * Every step from one observed stage to the next is a sample of "A → B";
- * the percentiles are exact (nearest rank over all samples).
- *
- * End to end runs from the first stage of an skb to net_dev_xmit. Only
- * skbs whose first stage is the earliest first stage of any skb that got to
- * net_dev_xmit are counted: an skb first seen later along the path (its
- * start was lost, or a clone or GSO segment began there) would make the
- * path look shorter than it is.
+ * Records arrive one at a time. Counters per stage and per flow come from
+ * the records themselves; everything about time comes from the lifecycles
+ * they are joined into (lifecycle.c), summed up by latency.c.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dump.h"
+#include "latency.h"
+#include "lifecycle.h"
 #include "report.h"
 #include "stages.h"
 
 #define STAGE_SLOTS    256	      /* head.stage is a __u8: count them all */
 #define MECH_OTHER     TSEND_MECH_MAX /* counts slot of unknown mechanisms */
 #define FLOW_SLOTS_MIN 64
-#define LIVE_SLOTS_MIN 1024
 #define TCP_FLAG_FIN   0x01
 #define TCP_FLAG_SYN   0x02
 #define NSEC_PER_SEC   1000000000ULL
-
-/*
- * Latency samples of one transition, in ns. Signed: records of two CPUs can
- * reach the ring buffer out of time order.
- */
-struct samples {
-	__s64 *v;
-	size_t n, cap;
-};
 
 struct flow_stats {
 	struct tsend_flow key; /* family, ports and addresses only */
@@ -54,6 +36,8 @@ struct flow_stats {
 	bool snd_max_set;
 	__u64 retransmits;
 	__u64 drops;
+	struct samples s2w; /* send()→wire of its send() calls */
+	struct samples e2e; /* first stage → net_dev_xmit of its skbs */
 };
 
 /* Open addressing over indexes into flows[], which keeps first-seen order. */
@@ -64,33 +48,16 @@ struct flow_table {
 	size_t nr_slots;
 };
 
-struct skb_life {
-	__u64 addr; /* 0: empty slot (a NULL skb is never followed) */
-	__u64 first_ts;
-	__u64 last_ts;
-	__u8 first_stage;
-	__u8 last_stage;
-};
-
-/* Linear probing, deletion by backward shift: no tombstones pile up. */
-struct skb_table {
-	struct skb_life *slots;
-	size_t nr, nr_slots;
-};
-
 struct report {
 	__u64 records;
 	__u64 malformed;
 	__u64 ts_min, ts_max;
 	__u64 counts[STAGE_SLOTS][MECH_OTHER + 1];
 	struct flow_table flows;
-	struct skb_table live;
-	__u64 followed;	    /* lifecycles started */
-	__u64 freed;	    /* ... that ended at consume_skb/kfree_skb */
-	__u64 reused;	    /* ... cut short by their address coming back */
-	__u64 not_followed; /* skbs met while REPORT_LIVE_MAX were live */
-	struct samples trans[TSEND_STAGE_MAX][TSEND_STAGE_MAX];
-	struct samples e2e[TSEND_STAGE_MAX]; /* to net_dev_xmit, by first stage */
+	struct lifecycle *lc;
+	struct latency *lat;
+	bool finished; /* the lifecycles still open were handed out */
+	int lc_err;    /* -ENOMEM from a lifecycle callback */
 };
 
 /* A record copied out of its buffer, which need not be aligned. */
@@ -100,70 +67,6 @@ union report_ev {
 	struct tsend_tcp_event tcp;
 	struct tsend_skb_event skb;
 };
-
-struct report *report__new(void)
-{
-	struct report *r = calloc(1, sizeof(*r));
-
-	if (!r)
-		errno = ENOMEM;
-	return r;
-}
-
-void report__free(struct report *r)
-{
-	if (!r)
-		return;
-	for (int i = 0; i < TSEND_STAGE_MAX; i++) {
-		for (int j = 0; j < TSEND_STAGE_MAX; j++)
-			free(r->trans[i][j].v);
-		free(r->e2e[i].v);
-	}
-	free(r->live.slots);
-	free(r->flows.slots);
-	free(r->flows.flows);
-	free(r);
-}
-
-static int samples_add(struct samples *s, __s64 v)
-{
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		__s64 *nv = realloc(s->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		s->v = nv;
-		s->cap = cap;
-	}
-	s->v[s->n++] = v;
-	return 0;
-}
-
-static int cmp_s64(const void *a, const void *b)
-{
-	__s64 x = *(const __s64 *)a, y = *(const __s64 *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Nearest rank: the smallest sample with p% of all at or below it. */
-static __s64 percentile(const struct samples *s, unsigned int p)
-{
-	size_t rank = (s->n * p + 99) / 100;
-
-	return s->v[rank ? rank - 1 : 0];
-}
-
-/* splitmix64's finalizer: slab addresses differ mostly in middle bits. */
-static __u64 mix64(__u64 x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
 
 /* FNV-1a over the key's bytes. */
 static __u64 flow_hash(const struct tsend_flow *k)
@@ -257,146 +160,69 @@ static struct flow_stats *flow_get(struct flow_table *t, const struct tsend_flow
 	return fs;
 }
 
-/* Where addr is, or the empty slot where it would go. */
-static size_t live_slot(const struct skb_table *t, __u64 addr)
+static void on_skb_done(const struct lc_skb *l, void *ctx)
 {
-	size_t mask = t->nr_slots - 1, i = mix64(addr) & mask;
+	struct report *r = ctx;
+	int err = latency__skb(r->lat, l);
+	struct flow_stats *fs;
 
-	while (t->slots[i].addr && t->slots[i].addr != addr)
-		i = (i + 1) & mask;
-	return i;
-}
-
-static struct skb_life *live_find(const struct skb_table *t, __u64 addr)
-{
-	size_t i;
-
-	if (!t->nr)
-		return NULL;
-	i = live_slot(t, addr);
-	return t->slots[i].addr ? &t->slots[i] : NULL;
-}
-
-static int live_rehash(struct skb_table *t)
-{
-	size_t n = t->nr_slots ? t->nr_slots * 2 : LIVE_SLOTS_MIN;
-	struct skb_table nt = {.nr = t->nr, .nr_slots = n};
-
-	nt.slots = calloc(n, sizeof(*nt.slots));
-	if (!nt.slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->nr_slots; i++)
-		if (t->slots[i].addr)
-			nt.slots[live_slot(&nt, t->slots[i].addr)] = t->slots[i];
-	free(t->slots);
-	*t = nt;
-	return 0;
-}
-
-/* -ENOSPC: REPORT_LIVE_MAX skbs are live already. */
-static int live_insert(struct skb_table *t, __u64 addr, struct skb_life **e)
-{
-	size_t i;
-
-	if (t->nr >= REPORT_LIVE_MAX)
-		return -ENOSPC;
-	if ((t->nr + 1) * 2 > t->nr_slots) {
-		int err = live_rehash(t);
-
-		if (err)
-			return err;
-	}
-	i = live_slot(t, addr);
-	memset(&t->slots[i], 0, sizeof(t->slots[i]));
-	t->slots[i].addr = addr;
-	t->nr++;
-	*e = &t->slots[i];
-	return 0;
-}
-
-/* Is h (the home slot of an entry at j) cyclically within (i, j]? */
-static bool live_in_run(size_t h, size_t i, size_t j)
-{
-	return i < j ? i < h && h <= j : i < h || h <= j;
-}
-
-/*
- * Empties e's slot and moves later entries of its probe run back into the
- * hole when their home slot allows, so lookups never need tombstones.
- */
-static void live_delete(struct skb_table *t, const struct skb_life *e)
-{
-	size_t mask = t->nr_slots - 1, i = e - t->slots, j = i;
-
-	for (;;) {
-		j = (j + 1) & mask;
-		if (!t->slots[j].addr)
-			break;
-		if (live_in_run(mix64(t->slots[j].addr) & mask, i, j))
+	for (__u32 i = 1; !err && l->flow.family && i < l->nr_stages && i < LC_STAGES_MAX; i++) {
+		if (l->stages[i].stage != TSEND_STAGE_NET_DEV_XMIT)
 			continue;
-		t->slots[i] = t->slots[j];
-		i = j;
+		fs = flow_get(&r->flows, &l->flow);
+		err = fs ? samples_add(&fs->e2e, (__s64)(l->stages[i].ts - l->stages[0].ts))
+			 : -ENOMEM;
+		break;
 	}
-	t->slots[i].addr = 0;
-	t->nr--;
+
+	if (err)
+		r->lc_err = err;
 }
 
-static bool is_free_stage(unsigned int stage)
+static void on_send_done(const struct lc_send *s, void *ctx)
 {
-	return stage == TSEND_STAGE_CONSUME_SKB || stage == TSEND_STAGE_KFREE_SKB;
-}
+	struct report *r = ctx;
+	struct flow_stats *fs;
+	int err = latency__send(r->lat, s);
 
-static int skb_start(struct report *r, const struct tsend_head *h)
-{
-	struct skb_life *e;
-	int err;
-
-	/* seen only at its free: there is no interval to measure */
-	if (is_free_stage(h->stage))
-		return 0;
-	err = live_insert(&r->live, h->skb, &e);
-	if (err == -ENOSPC) {
-		r->not_followed++;
-		return 0;
+	if (!err && !s->why && s->last_wire_ts) {
+		fs = flow_get(&r->flows, &s->flow);
+		err = fs ? samples_add(&fs->s2w, (__s64)(s->last_wire_ts - s->entry_ts)) : -ENOMEM;
 	}
 	if (err)
-		return err;
-	e->first_stage = e->last_stage = h->stage;
-	e->first_ts = e->last_ts = h->ts;
-	r->followed++;
-	return 0;
+		r->lc_err = err;
 }
 
-static int skb_step(struct report *r, struct skb_life *e, const struct tsend_head *h)
+struct report *report__new(const struct trace_meta *meta)
 {
-	int err;
+	struct report *r = calloc(1, sizeof(*r));
+	struct lc_ops ops = {.skb_done = on_skb_done, .send_done = on_send_done, .ctx = r};
 
-	err = samples_add(&r->trans[e->last_stage][h->stage], (__s64)(h->ts - e->last_ts));
-	if (!err && h->stage == TSEND_STAGE_NET_DEV_XMIT)
-		err = samples_add(&r->e2e[e->first_stage], (__s64)(h->ts - e->first_ts));
-	e->last_stage = h->stage;
-	e->last_ts = h->ts;
-	if (is_free_stage(h->stage)) {
-		live_delete(&r->live, e);
-		r->freed++;
-	}
-	return err;
+	if (!r)
+		goto nomem;
+	r->lat = latency__new();
+	r->lc = r->lat ? lifecycle__new(meta, &ops) : NULL;
+	if (r->lc)
+		return r;
+	report__free(r);
+nomem:
+	errno = ENOMEM;
+	return NULL;
 }
 
-static int follow_skb(struct report *r, const struct tsend_head *h)
+void report__free(struct report *r)
 {
-	struct skb_life *e;
-
-	if (!h->skb || h->stage == TSEND_STAGE_NONE || h->stage >= TSEND_STAGE_MAX)
-		return 0;
-	e = live_find(&r->live, h->skb);
-	if (e && h->stage <= e->last_stage) {
-		/* its free went unseen and the memory is a new skb now */
-		live_delete(&r->live, e);
-		r->reused++;
-		e = NULL;
+	if (!r)
+		return;
+	lifecycle__free(r->lc);
+	latency__free(r->lat);
+	for (size_t i = 0; i < r->flows.nr; i++) {
+		free(r->flows.flows[i].s2w.v);
+		free(r->flows.flows[i].e2e.v);
 	}
-	return e ? skb_step(r, e, h) : skb_start(r, h);
+	free(r->flows.slots);
+	free(r->flows.flows);
+	free(r);
 }
 
 /* Payload of a frame: its sequence space less SYN and FIN (one each). */
@@ -515,7 +341,6 @@ int report__add(struct report *r, const void *rec, __u32 len)
 {
 	union report_ev ev = {};
 	const char *why;
-	__u32 body;
 	int err, err2 = 0;
 
 	if (!r || (!rec && len))
@@ -525,19 +350,18 @@ int report__add(struct report *r, const void *rec, __u32 len)
 		r->malformed++;
 		return -EINVAL;
 	}
-	memcpy(&ev.h, rec, sizeof(ev.h));
-	body = tsend_kind_size(ev.h.kind);
-	if (body)
-		memcpy(&ev, rec, body);
+	tsend_record_copy(&ev, sizeof(ev), rec, len);
 	if (r->records - r->malformed == 1 || ev.h.ts < r->ts_min)
 		r->ts_min = ev.h.ts;
 	if (ev.h.ts > r->ts_max)
 		r->ts_max = ev.h.ts;
 	r->counts[ev.h.stage][ev.h.mech < MECH_OTHER ? ev.h.mech : MECH_OTHER]++;
 	err = count_flow(r, &ev);
-	if (ev.h.kind == TSEND_KIND_SKB)
-		err2 = follow_skb(r, &ev.h);
-	return err ? err : err2;
+	err2 = lifecycle__add(r->lc, rec, len);
+	if (!err)
+		err = err2 ? err2 : r->lc_err;
+	r->lc_err = 0;
+	return err;
 }
 
 /* Text output. */
@@ -564,11 +388,6 @@ static void fmt_frac(char *buf, size_t size, __s64 ns, __u64 unit, int decimals,
 static void fmt_secs(char *buf, size_t size, __s64 ns)
 {
 	fmt_frac(buf, size, ns, NSEC_PER_SEC, 6, 1000);
-}
-
-static void fmt_us(char *buf, size_t size, __s64 ns)
-{
-	fmt_frac(buf, size, ns, 1000, 3, 1);
 }
 
 static __u32 stats_cpus(const struct trace_stats *stats)
@@ -708,7 +527,7 @@ static void text_stages(const struct report *r, FILE *out)
 	}
 }
 
-static void text_flows(const struct report *r, FILE *out)
+static void text_flows(struct report *r, FILE *out)
 {
 	char flow[128];
 
@@ -716,7 +535,7 @@ static void text_flows(const struct report *r, FILE *out)
 	if (!r->flows.nr)
 		fputs("  none\n", out);
 	for (size_t i = 0; i < r->flows.nr; i++) {
-		const struct flow_stats *fs = &r->flows.flows[i];
+		struct flow_stats *fs = &r->flows.flows[i];
 
 		tsend_fmt_flow(flow, sizeof(flow), &fs->key);
 		fprintf(out, "  %s\n", flow[0] ? flow : "(socket unknown)");
@@ -731,85 +550,16 @@ static void text_flows(const struct report *r, FILE *out)
 			fprintf(out, " (%llu new)", (unsigned long long)fs->new_bytes);
 		fprintf(out, ", retransmits %llu, drops %llu\n",
 			(unsigned long long)fs->retransmits, (unsigned long long)fs->drops);
-	}
-}
-
-/* Sorts s in place (printing twice sorts a sorted array: same output). */
-static void text_latency_row(FILE *out, const char *to, struct samples *s)
-{
-	static const unsigned int pct[] = {50, 90, 99};
-	char v[32];
-
-	qsort(s->v, s->n, sizeof(*s->v), cmp_s64);
-	fprintf(out, "    → %-24s %8zu", to, s->n);
-	for (size_t i = 0; i < sizeof(pct) / sizeof(pct[0]); i++) {
-		fmt_us(v, sizeof(v), percentile(s, pct[i]));
-		fprintf(out, " %9s", v);
-	}
-	fmt_us(v, sizeof(v), s->v[s->n - 1]);
-	fprintf(out, " %9s\n", v);
-}
-
-/* The earliest first stage of an skb that got to net_dev_xmit, or 0. */
-static unsigned int e2e_start(const struct report *r)
-{
-	for (unsigned int s = 1; s < TSEND_STAGE_MAX; s++)
-		if (r->e2e[s].n)
-			return s;
-	return 0;
-}
-
-static __u64 e2e_excluded(const struct report *r, unsigned int start)
-{
-	__u64 n = 0;
-
-	for (unsigned int s = start + 1; s < TSEND_STAGE_MAX; s++)
-		n += r->e2e[s].n;
-	return n;
-}
-
-static void text_transitions(struct report *r, FILE *out)
-{
-	for (unsigned int a = 0; a < TSEND_STAGE_MAX; a++) {
-		bool named = false;
-
-		for (unsigned int b = 0; b < TSEND_STAGE_MAX; b++) {
-			if (!r->trans[a][b].n)
-				continue;
-			if (!named)
-				fprintf(out, "  %s\n", tsend_stage_name(a));
-			named = true;
-			text_latency_row(out, tsend_stage_name(b), &r->trans[a][b]);
+		if (fs->s2w.n) {
+			/* "→" and "µ" take five bytes but two columns */
+			fprintf(out, "    %-29s", "send()→wire (µs)");
+			samples_text(out, &fs->s2w);
+		}
+		if (fs->e2e.n) {
+			fprintf(out, "    %-29s", "skb → net_dev_xmit (µs)");
+			samples_text(out, &fs->e2e);
 		}
 	}
-}
-
-static void text_latency(struct report *r, FILE *out)
-{
-	unsigned int start = e2e_start(r);
-	__u64 excluded = e2e_excluded(r, start);
-
-	/* %-30s: "→" takes three bytes but one column */
-	fprintf(out,
-		"\nLatency (µs) between consecutive stages of each skb\n"
-		"  %-30s %8s %9s %9s %9s %9s\n",
-		"from → to", "count", "p50", "p90", "p99", "max");
-	text_transitions(r, out);
-	if (start) {
-		fprintf(out, "  end to end, from %s\n", tsend_stage_name(start));
-		text_latency_row(out, tsend_stage_name(TSEND_STAGE_NET_DEV_XMIT), &r->e2e[start]);
-	} else {
-		fputs("  end to end: no skb followed to net_dev_xmit\n", out);
-	}
-	fprintf(out, "  skbs followed %llu: freed %llu, address reused %llu, live at the end %zu\n",
-		(unsigned long long)r->followed, (unsigned long long)r->freed,
-		(unsigned long long)r->reused, r->live.nr);
-	if (excluded)
-		fprintf(out, "  %llu reached net_dev_xmit unseen at %s: not end to end\n",
-			(unsigned long long)excluded, tsend_stage_name(start));
-	if (r->not_followed)
-		fprintf(out, "  %llu not followed: %u skbs were live already\n",
-			(unsigned long long)r->not_followed, REPORT_LIVE_MAX);
 }
 
 static void text_report(struct report *r, FILE *out, const struct trace_meta *meta,
@@ -826,7 +576,7 @@ static void text_report(struct report *r, FILE *out, const struct trace_meta *me
 	text_probes(out, meta);
 	text_stages(r, out);
 	text_flows(r, out);
-	text_latency(r, out);
+	latency__text(r->lat, out, true);
 }
 
 /* JSON output: one document; enums are names, or numbers when unknown. */
@@ -939,7 +689,7 @@ static void json_addr(FILE *out, const char *key, const struct tsend_flow *f, co
 	fprintf(out, "\"%s\"", buf);
 }
 
-static void json_flow(FILE *out, const struct flow_stats *fs)
+static void json_flow(FILE *out, struct flow_stats *fs)
 {
 	const struct tsend_flow *k = &fs->key;
 
@@ -951,15 +701,18 @@ static void json_flow(FILE *out, const struct flow_stats *fs)
 		",\"dport\":%u,\"send_calls\":%llu,\"send_bytes\":%llu"
 		",\"send_returned\":%llu,\"send_errors\":%llu,\"frames\":%llu"
 		",\"payload_bytes\":%llu,\"new_bytes\":%llu"
-		",\"retransmits\":%llu,\"drops\":%llu}",
+		",\"retransmits\":%llu,\"drops\":%llu",
 		k->dport, (unsigned long long)fs->send_calls, (unsigned long long)fs->send_bytes,
 		(unsigned long long)fs->send_returned, (unsigned long long)fs->send_errors,
 		(unsigned long long)fs->frames, (unsigned long long)fs->payload_bytes,
 		(unsigned long long)fs->new_bytes, (unsigned long long)fs->retransmits,
 		(unsigned long long)fs->drops);
+	samples_json_field(out, "send_to_wire", &fs->s2w);
+	samples_json_field(out, "end_to_end", &fs->e2e);
+	fputc('}', out);
 }
 
-static void json_flows(const struct report *r, FILE *out)
+static void json_flows(struct report *r, FILE *out)
 {
 	fputs(",\"flows\":[", out);
 	for (size_t i = 0; i < r->flows.nr; i++) {
@@ -970,47 +723,6 @@ static void json_flows(const struct report *r, FILE *out)
 	fputc(']', out);
 }
 
-static void json_samples(FILE *out, struct samples *s)
-{
-	qsort(s->v, s->n, sizeof(*s->v), cmp_s64);
-	fprintf(out,
-		"\"count\":%zu,\"p50_ns\":%lld,\"p90_ns\":%lld,\"p99_ns\":%lld,\"max_ns\":%lld}",
-		s->n, (long long)percentile(s, 50), (long long)percentile(s, 90),
-		(long long)percentile(s, 99), (long long)s->v[s->n - 1]);
-}
-
-static void json_latency(struct report *r, FILE *out)
-{
-	unsigned int start = e2e_start(r);
-	const char *sep = "";
-
-	fputs(",\"latency\":[", out);
-	for (unsigned int a = 0; a < TSEND_STAGE_MAX; a++) {
-		for (unsigned int b = 0; b < TSEND_STAGE_MAX; b++) {
-			if (!r->trans[a][b].n)
-				continue;
-			fprintf(out, "%s{\"from\":\"%s\",\"to\":\"%s\",", sep, tsend_stage_name(a),
-				tsend_stage_name(b));
-			json_samples(out, &r->trans[a][b]);
-			sep = ",";
-		}
-	}
-	fputs("],\"end_to_end\":", out);
-	if (start) {
-		fprintf(out, "{\"from\":\"%s\",\"to\":\"%s\",\"excluded\":%llu,",
-			tsend_stage_name(start), tsend_stage_name(TSEND_STAGE_NET_DEV_XMIT),
-			(unsigned long long)e2e_excluded(r, start));
-		json_samples(out, &r->e2e[start]);
-	} else {
-		fputs("null", out);
-	}
-	fprintf(out,
-		",\"skbs\":{\"followed\":%llu,\"freed\":%llu,\"reused\":%llu"
-		",\"live\":%zu,\"not_followed\":%llu}",
-		(unsigned long long)r->followed, (unsigned long long)r->freed,
-		(unsigned long long)r->reused, r->live.nr, (unsigned long long)r->not_followed);
-}
-
 static void json_report(struct report *r, FILE *out, const struct trace_meta *meta,
 			const struct trace_stats *stats)
 {
@@ -1019,7 +731,7 @@ static void json_report(struct report *r, FILE *out, const struct trace_meta *me
 	json_probes(out, meta);
 	json_stages(r, out);
 	json_flows(r, out);
-	json_latency(r, out);
+	latency__json(r->lat, out);
 	fputs("}\n", out);
 }
 
@@ -1028,6 +740,10 @@ int report__print(struct report *r, FILE *out, const struct trace_meta *meta,
 {
 	if (!r || !out)
 		return -EINVAL;
+	if (!r->finished) {
+		lifecycle__finish(r->lc, stats);
+		r->finished = true;
+	}
 	if (json)
 		json_report(r, out, meta, stats);
 	else

@@ -3,15 +3,16 @@
  * tsend-trace report: what a recording says, in one page.
  *
  * Feed every record to report__add() in file order, then report__print()
- * once or more. The report has a summary (records, duration, losses), the
- * probe table (how each stage was observed), event counts per stage and
- * mechanism, send() calls and frames per flow, and the latency between
- * consecutive stages of each skb, followed by its address from its first
- * stage to consume_skb/kfree_skb.
+ * once or more (the first print closes the lifecycles still open). The
+ * report has a summary (records, duration, losses), the probe table (how
+ * each stage was observed), event counts per stage and mechanism, send()
+ * calls, frames and send()→wire per flow, then from the lifecycles
+ * (lifecycle.h, latency.h): latency between consecutive stages of each skb
+ * with log2 histograms, end to end, send()→wire, per device, per CPU,
+ * completeness and drops.
  *
- * Memory: one entry per live skb (freed when its lifecycle ends, at most
- * REPORT_LIVE_MAX at once), one per flow, and one 8-byte sample per
- * observed transition, kept so percentiles are exact.
+ * Memory: the lifecycle assembler's bounded state, one entry per flow, and
+ * one 8-byte sample per observed transition, kept so percentiles are exact.
  *
  * Int functions return 0 or -errno; report__new() returns NULL and sets
  * errno. Nothing is printed except by report__print(), to the FILE * given.
@@ -25,11 +26,10 @@
 
 #include "trace_file.h"
 
-#define REPORT_LIVE_MAX (1U << 18) /* skbs followed at once */
-
 struct report;
 
-struct report *report__new(void);
+/* meta: the probe table, which says why a stage may be missing (may be NULL). */
+struct report *report__new(const struct trace_meta *meta);
 /*
  * Counts one record (rec need not be aligned). -EINVAL: malformed, counted
  * as such and otherwise skipped; -ENOMEM: the record is counted but a flow

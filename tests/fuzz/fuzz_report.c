@@ -3,15 +3,9 @@
  * libFuzzer target for everything that reads a record's body: report__add(),
  * dump_record() (text and JSON) and report__print().
  *
- * Input: one options byte, then records, each behind a little-endian u16:
- * its low 15 bits are the record's length (a length past the end takes what
- * is left), its top bit says "set head.size to that length", so the fuzzer
- * gets past the size check to the bodies instead of stopping there.
+ * Input: one options byte, then records as records.h reads them.
  * Options: bit 0 end block present, bit 1 header present, bit 2 a hostile
  * header and end block (strings without NUL, counts out of range).
- *
- * Each record is copied into a heap buffer of exactly its length, so ASan
- * sees any read past it: the fuzzer's own buffer would hide one.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,11 +14,11 @@
 
 #include "userspace/dump.h"
 #include "userspace/report.h"
+#include "records.h"
 
 #define OPT_STATS   0x01
 #define OPT_META    0x02
 #define OPT_HOSTILE 0x04
-#define FIX_SIZE    0x8000
 
 static FILE *null_out;
 static struct trace_meta meta, bad_meta;
@@ -67,29 +61,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static void feed(struct report *r, const uint8_t *p, uint32_t len, bool fix,
-		 const struct trace_meta *m)
-{
-	uint8_t *rec = malloc(len ? len : 1);
-	uint16_t size = len;
-
-	if (!rec)
-		return;
-	memcpy(rec, p, len);
-	if (fix && len >= offsetof(struct tsend_head, size) + sizeof(size))
-		memcpy(rec + offsetof(struct tsend_head, size), &size, sizeof(size));
-	report__add(r, rec, len);
-	dump_record(null_out, rec, len, m, false);
-	dump_record(null_out, rec, len, m, true);
-	free(rec);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct trace_meta *m = NULL;
 	const struct trace_stats *st = NULL;
 	struct report *r;
-	uint8_t opt;
+	uint8_t opt, *rec;
+	uint32_t len;
 
 	if (!size)
 		return 0;
@@ -99,20 +77,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		m = opt & OPT_HOSTILE ? &bad_meta : &meta;
 	if (opt & OPT_STATS)
 		st = opt & OPT_HOSTILE ? &bad_stats : &stats;
-	r = report__new();
+	r = report__new(NULL);
 	if (!r)
 		return 0;
-	while (size >= 2) {
-		uint16_t pre = data[0] | data[1] << 8;
-		uint32_t len = pre & ~FIX_SIZE;
-
-		data += 2;
-		size -= 2;
-		if (len > size)
-			len = size;
-		feed(r, data, len, pre & FIX_SIZE, m);
-		data += len;
-		size -= len;
+	while ((rec = next_record(&data, &size, &len))) {
+		report__add(r, rec, len);
+		dump_record(null_out, rec, len, m, false);
+		dump_record(null_out, rec, len, m, true);
+		free(rec);
 	}
 	report__print(r, null_out, m, st, false);
 	report__print(r, null_out, m, st, true);

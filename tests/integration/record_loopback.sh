@@ -39,6 +39,8 @@ one_run() {
 	"$TRACE" dump --json "$d/$name.trace" >"$d/$name.jsonl"
 	python3 "$ROOT/tests/integration/check_capture.py" "$d/$name.jsonl" \
 		"$d/$name.pcap" "$sport" "$port" "${sizes[@]}" | sed "s/^\(ok\|FAIL\) - /&$name: /"
+	python3 "$ROOT/tests/integration/check_lifecycles.py" "$TRACE" "$d/$name.trace" \
+		"$sport" "$port" "${sizes[@]}" | sed "s/^\(ok\|FAIL\) - /&$name: /"
 }
 
 one_run ipv4 loop
@@ -63,6 +65,8 @@ sport=$(awk '/^sport/ {print $2}' "$d/v6.out")
 "$TRACE" dump --json "$d/v6.trace" >"$d/v6.jsonl"
 check "ipv6: flow recorded as AF_INET6" grep -q '"family":10' "$d/v6.jsonl"
 python3 "$ROOT/tests/integration/check_capture.py" "$d/v6.jsonl" "$d/v6.pcap" \
+	"$sport" "$port" 3000 700 | sed 's/^\(ok\|FAIL\) - /&ipv6: /'
+python3 "$ROOT/tests/integration/check_lifecycles.py" "$TRACE" "$d/v6.trace" \
 	"$sport" "$port" 3000 700 | sed 's/^\(ok\|FAIL\) - /&ipv6: /'
 
 # the report accounts for the same bytes

@@ -61,6 +61,8 @@ sport=$(awk '/^sport/ {print $2}' "$d/send.out")
 "$TRACE" dump --json "$d/veth.trace" >"$d/veth.jsonl"
 python3 "$ROOT/tests/integration/check_capture.py" "$d/veth.jsonl" "$d/veth.pcap" \
 	"$sport" "$port" "${sizes[@]}" | sed 's/^\(ok\|FAIL\) - /&veth: /'
+python3 "$ROOT/tests/integration/check_lifecycles.py" "$TRACE" "$d/veth.trace" \
+	"$sport" "$port" "${sizes[@]}" | sed 's/^\(ok\|FAIL\) - /&veth: /'
 ifindex=$(ip netns exec "$na" cat /sys/class/net/va/ifindex)
 check "veth: device stages carry va's ifindex ($ifindex)" python3 -c "
 import json, sys

@@ -511,12 +511,19 @@ static void test_malformed(void)
 	CHECK(s && strstr(s, "\"payload_len runs past the record\""));
 	free(s);
 
-	/* a tcp record one byte short of its struct */
-	len = make_tcp(buf, START_NS);
-	((struct tsend_head *)buf)->size = len - 1;
-	s = dump(buf, len - 1, false, &rc);
+	/* a tcp record one byte short of its struct as ABI 1 wrote it */
+	make_tcp(buf, START_NS);
+	((struct tsend_head *)buf)->size = TSEND_TCP_EVENT_SIZE_V1 - 1;
+	s = dump(buf, TSEND_TCP_EVENT_SIZE_V1 - 1, false, &rc);
 	CHECK(rc == -EINVAL);
 	CHECK(s && strstr(s, "shorter than its kind's struct (size=167 len=167 kind=2)"));
+	free(s);
+
+	/* an ABI 1 tcp record: read, the fields it lacks are zero */
+	((struct tsend_head *)buf)->size = TSEND_TCP_EVENT_SIZE_V1;
+	s = dump(buf, TSEND_TCP_EVENT_SIZE_V1, true, &rc);
+	CHECK(rc == 0);
+	CHECK(s && strstr(s, "\"skb_ack_seq\":0,\"skb_tcp_flags\":0"));
 	free(s);
 }
 
@@ -569,7 +576,7 @@ static void test_header(void)
 			      "host:     guest\n"
 			      "started:  2023-11-14 22:13:21.000000 UTC (monotonic 1.000000)\n"
 			      "command:  tsend-trace record -o t.tsend\n"
-			      "snaplen:  128 bytes, payload 0 bytes, 4 cpus, abi 1\n"
+			      "snaplen:  128 bytes, payload 0 bytes, 4 cpus, abi 2\n"
 			      "end:      12 records in 2.500000 s, 7 lost, 1 untracked\n"
 			      "probes:   2\n"
 			      "  func                       mechanism  target (detail below)\n"

@@ -328,7 +328,7 @@ static void check_epb(const struct blk *b, const struct want_epb *w)
  * One 3000-byte send() on SK_A whose bytes leave in two frames on two
  * interfaces, partly before the send() returns, then a retransmission, a
  * SYN on a socket no send() touched (caplen 0) and a frame that knows
- * nothing (no comment).
+ * nothing but the task it was seen in.
  */
 static void feed_story(struct pcapng_export *x)
 {
@@ -394,11 +394,12 @@ static const struct want_epb story[] = {
 	 "tsend: pid 1234 tcp_sender; send()→wire 12.000 µs; queue 2.000 µs; seq 1000-2448"},
 	{1, 20500, 2448, HDR_LEN + 1552, TCP_ACK, HDR_LEN,
 	 "tsend: pid 1234 tcp_sender; send()→wire 20.500 µs; seq 2448-4000"},
-	/* the range went when frame 2 finished it: no send() time, no queue */
+	/* the send() went when frame 2 finished it: no send() time, no queue */
 	{0, 30000, 1000, HDR_LEN + 1448, TCP_ACK, HDR_LEN,
-	 "tsend: pid 1234 tcp_sender; seq 1000-2448"},
-	{1, 41000, 5000, HDR_LEN, TCP_SYN, 0, "tsend: queue 0.500 µs; seq 5000-5001"},
-	{0, 50000, 0, 60, 0, 14, ""},
+	 "tsend: pid 1234 tcp_sender; seq 1000-2448; retransmission"},
+	{1, 41000, 5000, HDR_LEN, TCP_SYN, 0,
+	 "tsend: pid 1234 tcp_sender; queue 0.500 µs; seq 5000-5001"},
+	{0, 50000, 0, 60, 0, 14, "tsend: pid 1234 tcp_sender"},
 };
 
 static void test_story(void)
@@ -431,8 +432,8 @@ static void test_story(void)
 		check_idb(&b[3], 128, "ifindex 3");
 		for (int i = 1; i < 5; i++)
 			check_epb(&b[3 + i], &story[i]);
-		/* a frame without comment: 14 bytes + 2 of padding, epb_flags, end */
-		CHECK_EQ_U64(b[7].len, 28 + 16 + 8 + 4 + 4);
+		/* 14 bytes + 2 of padding, a 26-byte comment + 2, epb_flags, end */
+		CHECK_EQ_U64(b[7].len, 28 + 16 + 4 + 28 + 8 + 4 + 4);
 	}
 	free(buf);
 }

@@ -16,13 +16,7 @@ if [ ! -e /dev/kvm ] && ! command -v qemu-system-x86_64 >/dev/null; then
 fi
 d=$(tmpdir)
 trap 'rm -rf "$d"' EXIT
-static=$BUILD/static
-if ! make -s -C "$ROOT" OUTPUT="$static" STATIC=1 "$static/tsend-trace" \
-	"$static/tests/tcp_sender" >"$d/make.log" 2>&1; then
-	sed 's/^/    /' "$d/make.log" | tail -20
-	fail "guest: static build"
-	exit 0
-fi
+build_static "guest" "$d/make.log" || exit 0
 
 cat >"$d/guest.sh" <<'GUEST'
 ok() { echo "ok - guest: $*"; }
@@ -78,9 +72,33 @@ run() { # run TAG [record options]: probes, then a recording across the NICs
 	grep -Eq "tcp payload (72105 bytes|[0-9]+ bytes \(72105 new\))" /tmp/$tag.report && ok "$tag: frames carry 72105 new bytes" ||
 		no "$tag: $(grep 'tcp payload' /tmp/$tag.report)"
 	grep -q ", 0 lost" /tmp/$tag.send && ok "$tag: nothing lost" || no "$tag: $(tail -3 /tmp/$tag.send)"
+	lifecycles $tag
 	grep -q "rejected by the verifier" /tmp/$tag.send /tmp/$tag.probes &&
 		no "$tag: $(grep -h 'rejected' /tmp/$tag.send /tmp/$tag.probes | head -1)" ||
 		ok "$tag: no program refused by the verifier"
+}
+# lifecycles TAG: on a NIC every frame's story ends: the driver frees it
+# at TX completion (consume_skb, even after e1000e's TSO gave it a new head)
+# and the peer's ACK comes back (tcp_probe)
+lifecycles() {
+	tag=$1
+	grep -q "send() calls 4: complete 4, incomplete 0" /tmp/$tag.report &&
+		ok "$tag: lifecycles: the 4 send() calls complete" ||
+		no "$tag: lifecycles: $(grep 'send() calls [0-9]*:' /tmp/$tag.report)"
+	tsend-trace skb --json -n 0 /tmp/$tag.trace > /tmp/$tag.skb
+	grep '"type":"skb"' /tmp/$tag.skb | grep '"on_wire":1' | grep -v '"payload":0,' > /tmp/$tag.data
+	n=$(grep -c . /tmp/$tag.data)
+	# tcp_sender waits for its ACKs before close(): all seen by tcp_probe
+	[ "$n" -gt 0 ] && [ "$(grep -c '"why":null' /tmp/$tag.data)" = "$n" ] &&
+		[ "$(grep -c '"acked_ts_ns":[1-9]' /tmp/$tag.data)" = "$n" ] &&
+		ok "$tag: lifecycles: all $n data frames complete, freed and acked" ||
+		no "$tag: lifecycles: $(grep -v '"why":null' /tmp/$tag.data | head -1 | cut -c1-300)"
+	# the write-queue original (__tcp_transmit_skb) and the clone sent
+	# below it are one story, from TCP to the driver and the free
+	grep '"clone":"0xf' /tmp/$tag.data | grep '"stage":"__tcp_transmit_skb"' |
+		grep '"stage":"e1000_xmit_frame"' | grep -q '"stage":"consume_skb"' &&
+		ok "$tag: lifecycles: original and clone joined, TCP to driver to free" ||
+		no "$tag: lifecycles: no story from __tcp_transmit_skb via a clone to consume_skb"
 }
 run fentry
 has_mech /tmp/fentry.probes fentry $FUNCS
