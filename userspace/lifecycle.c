@@ -685,7 +685,6 @@ static void gso_link(struct lifecycle *lc, struct live *l, struct sock *so)
 		skb_maybe_done(lc, g);
 }
 
-/* The frame's payload accounted to the send() calls that wrote it. */
 /*
  * The first send() that may hold seq: the last one starting at or before
  * it. Sends are in sequence order (a corrupt trace may break that; then
