@@ -76,3 +76,18 @@ build_static() {
 		return 1
 	fi
 }
+
+# run_guest NAME DIR: boots the guest with DIR/guest.sh and the static
+# binaries, passes on its "ok"/"FAIL" lines, and fails NAME if it did not
+# boot, run and report
+run_guest() {
+	local rc=0
+	timeout 400 "$ROOT/tests/vm/run-guest.sh" --timeout 300 --script "$2/guest.sh" \
+		--add "$static/tsend-trace" --add "$static/tests/tcp_sender" \
+		>"$2/out" 2>"$2/err" || rc=$?
+	grep -E '^(ok|FAIL) - ' "$2/out"
+	if [ "$rc" != 0 ] || ! grep -q '^ok - ' "$2/out"; then
+		tail -30 "$2/out" "$2/err" | sed 's/^/    /'
+		fail "$1: boot and run (exit $rc)"
+	fi
+}

@@ -8,9 +8,10 @@
 #include "latency.h"
 #include "stages.h"
 
-#define DEV_MAX	   256	/* devices listed; later ones share the last row */
-#define CPU_MAX	   4096 /* CPUs listed; higher numbers share the last row */
-#define REASON_MAX 64	/* drop reasons listed; others share the last row */
+#define DEV_MAX	       256  /* devices listed; later ones share the last row */
+#define CPU_MAX	       4096 /* CPUs listed; higher numbers share the last row */
+#define REASON_MAX     64   /* drop reasons listed; others share the last row */
+#define ROW_LABEL_COLS 30   /* "    → net_dev_start_xmit" and the like */
 
 struct dev_stats {
 	__s32 ifindex;
@@ -81,6 +82,17 @@ static void fmt_us(char *buf, size_t size, __s64 ns)
 
 	snprintf(buf, size, "%s%llu.%03llu", ns < 0 ? "-" : "", (unsigned long long)(a / 1000),
 		 (unsigned long long)(a % 1000));
+}
+
+void samples_row(FILE *out, const char *label, struct samples *s)
+{
+	int cols = 0;
+
+	/* UTF-8 continuation bytes ("→", "µ") take no column */
+	for (const char *p = label; *p; p++)
+		cols += ((unsigned char)*p & 0xc0) != 0x80;
+	fprintf(out, "%s%*s", label, cols < ROW_LABEL_COLS ? ROW_LABEL_COLS - cols : 0, "");
+	samples_text(out, s);
 }
 
 void samples_text(FILE *out, struct samples *s)
@@ -293,8 +305,10 @@ static __u64 e2e_excluded(const struct latency *lat, unsigned int start)
 
 static void text_row(FILE *out, const char *to, struct samples *s, bool hist)
 {
-	fprintf(out, "    → %-24s", to);
-	samples_text(out, s);
+	char label[64];
+
+	snprintf(label, sizeof(label), "    → %s", to);
+	samples_row(out, label, s);
 	if (hist)
 		hist_text(out, s);
 }
@@ -348,15 +362,10 @@ static void text_devices(struct latency *lat, FILE *out)
 		fprintf(out, "  ifindex %d%s: frames %llu, bytes %llu, drops %llu\n", d->ifindex,
 			i == DEV_MAX - 1 ? " and later ones" : "", (unsigned long long)d->frames,
 			(unsigned long long)d->bytes, (unsigned long long)d->drops);
-		if (d->queue.n) {
-			fprintf(out, "    %-26s", "device queue");
-			samples_text(out, &d->queue);
-		}
-		if (d->e2e.n) {
-			/* "→" takes three bytes but one column */
-			fprintf(out, "    %-28s", "first stage → net_dev_xmit");
-			samples_text(out, &d->e2e);
-		}
+		if (d->queue.n)
+			samples_row(out, "    device queue", &d->queue);
+		if (d->e2e.n)
+			samples_row(out, "    first stage → net_dev_xmit", &d->e2e);
 	}
 }
 
@@ -366,9 +375,11 @@ static void text_cpus(struct latency *lat, FILE *out)
 	for (int i = 0; lat->cpus && i < CPU_MAX; i++) {
 		if (!lat->cpus[i].frames)
 			continue;
-		fprintf(out, "  cpu %-4d%s frames %-11llu", i, i == CPU_MAX - 1 ? "+" : " ",
-			(unsigned long long)lat->cpus[i].frames);
-		samples_text(out, &lat->cpus[i].e2e);
+		char label[64];
+
+		snprintf(label, sizeof(label), "  cpu %d%s frames %llu", i,
+			 i == CPU_MAX - 1 ? "+" : "", (unsigned long long)lat->cpus[i].frames);
+		samples_row(out, label, &lat->cpus[i].e2e);
 	}
 	if (!lat->cpus)
 		fputs("  none\n", out);

@@ -40,6 +40,8 @@ int samples_add(struct samples *s, __s64 v);
 __s64 samples_pct(struct samples *s, unsigned int p);
 /* "  count  p50  p90  p99  max" in µs, as the report's rows. */
 void samples_text(FILE *out, struct samples *s);
+/* label (UTF-8) padded to the report's label column, then samples_text */
+void samples_row(FILE *out, const char *label, struct samples *s);
 /* "count":n,"p50_ns":...,"max_ns":...,"hist":[[lo,hi,n],...] */
 void samples_json(FILE *out, struct samples *s);
 /* ,"key":{samples_json} or ,"key":null when s is empty */

@@ -550,15 +550,10 @@ static void text_flows(struct report *r, FILE *out)
 			fprintf(out, " (%llu new)", (unsigned long long)fs->new_bytes);
 		fprintf(out, ", retransmits %llu, drops %llu\n",
 			(unsigned long long)fs->retransmits, (unsigned long long)fs->drops);
-		if (fs->s2w.n) {
-			/* "→" and "µ" take five bytes but two columns */
-			fprintf(out, "    %-29s", "send()→wire (µs)");
-			samples_text(out, &fs->s2w);
-		}
-		if (fs->e2e.n) {
-			fprintf(out, "    %-29s", "skb → net_dev_xmit (µs)");
-			samples_text(out, &fs->e2e);
-		}
+		if (fs->s2w.n)
+			samples_row(out, "    send()→wire (µs)", &fs->s2w);
+		if (fs->e2e.n)
+			samples_row(out, "    skb → net_dev_xmit (µs)", &fs->e2e);
 	}
 }
 

@@ -79,11 +79,4 @@ echo "--- top by dev on the guest kernel"
 cat /tmp/fentry.top
 GUEST
 
-rc=0
-timeout 400 "$ROOT/tests/vm/run-guest.sh" --timeout 300 --script "$d/guest.sh" \
-	--add "$static/tsend-trace" --add "$static/tests/tcp_sender" >"$d/out" 2>"$d/err" || rc=$?
-grep -E '^(ok|FAIL) - ' "$d/out"
-if [ "$rc" != 0 ] || ! grep -q '^ok - ' "$d/out"; then
-	tail -30 "$d/out" "$d/err" | sed 's/^/    /'
-	fail "guest top: boot and run (exit $rc)"
-fi
+run_guest "guest top" "$d"
