@@ -141,8 +141,26 @@ int BPF_PROG(tcp_retransmit_skb_raw, struct sock *sk, struct sk_buff *skb)
 			  SEQ_FROM_CB, false);
 }
 
-/* an ACK (or any segment) arrives: the window and cwnd the sender sees,
- * and in the segment what it acknowledges */
+/*
+ * An ACK arrives: the window and cwnd the sender sees, and in the segment
+ * what it acknowledges, before it is processed. tcp_ack runs for every one,
+ * in every state; the tcp_probe tracepoint fires in ESTABLISHED only, so it
+ * misses the ACKs that come after close().
+ */
+SEC("fentry")
+int BPF_PROG(tcp_ack, struct sock *sk, struct sk_buff *skb)
+{
+	return handle_tcp(TSEND_STAGE_TCP_PROBE, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY, sk, skb, 0,
+			  0);
+}
+
+SEC("kprobe")
+int BPF_KPROBE(tcp_ack_kprobe, struct sock *sk, struct sk_buff *skb)
+{
+	return handle_tcp(TSEND_STAGE_TCP_PROBE, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY, sk, skb, 0,
+			  0);
+}
+
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(tcp_probe_btf, struct sock *sk, struct sk_buff *skb)
 {

@@ -42,7 +42,7 @@ enum tsend_stage {
 	TSEND_STAGE_TCP_TRANSMIT_SKB,	     /* __tcp_transmit_skb */
 	TSEND_STAGE_TCP_EVENT_NEW_DATA_SENT, /* tcp_event_new_data_sent */
 	TSEND_STAGE_TCP_RETRANSMIT_SKB,	     /* tcp:tcp_retransmit_skb */
-	TSEND_STAGE_TCP_PROBE,		     /* tcp:tcp_probe (ACK arrival: peer input) */
+	TSEND_STAGE_TCP_PROBE,		     /* tcp_ack | tcp:tcp_probe (ACK arrival: peer input) */
 	/* net/ipv4/ip_output.c, include/net/neighbour.h */
 	TSEND_STAGE_IP_QUEUE_XMIT,	  /* __ip_queue_xmit */
 	TSEND_STAGE_IP_LOCAL_OUT,	  /* __ip_local_out */

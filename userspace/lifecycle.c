@@ -73,6 +73,7 @@ struct lifecycle {
 	const struct trace_meta *meta;
 	const struct trace_stats *stats; /* set by finish */
 	bool watched[TSEND_STAGE_MAX];
+	bool acks_in_established; /* ACKs come from the tcp_probe tracepoint */
 	bool finishing;
 	struct lc_counts counts;
 	__u64 next_skb_id, next_send_id;
@@ -130,9 +131,16 @@ static void watched_init(struct lifecycle *lc, const struct trace_meta *m)
 	__u32 n = m ? (m->nr_probes < TRACE_MAX_PROBES ? m->nr_probes : TRACE_MAX_PROBES) : 0;
 
 	memset(lc->watched, !m, sizeof(lc->watched));
-	for (__u32 i = 0; i < n; i++)
-		if (m->probes[i].stage < TSEND_STAGE_MAX && m->probes[i].mech != TSEND_MECH_NONE)
-			lc->watched[m->probes[i].stage] = true;
+	lc->acks_in_established = !m;
+	for (__u32 i = 0; i < n; i++) {
+		const struct trace_probe *p = &m->probes[i];
+
+		if (p->stage < TSEND_STAGE_MAX && p->mech != TSEND_MECH_NONE)
+			lc->watched[p->stage] = true;
+		/* the tracepoint, not tcp_ack: blind after close() */
+		if (p->stage == TSEND_STAGE_TCP_PROBE && p->mech >= TSEND_MECH_TP_BTF)
+			lc->acks_in_established = true;
+	}
 }
 
 static bool watched(const struct lifecycle *lc, unsigned int stage)
@@ -529,7 +537,7 @@ static void skb_emit(struct lifecycle *lc, struct live *l, enum ending how)
 		how = END_UNSEEN;
 	l->pub.why = l->pub.missing ? why_missing(lc, l->pub.missing, how) : LC_WHY_NONE;
 	if (l->pub.missing == TSEND_STAGE_TCP_PROBE && l->pub.why != LC_WHY_NOT_WATCHED && so &&
-	    so->fin_sent)
+	    so->fin_sent && lc->acks_in_established)
 		l->pub.why = LC_WHY_CLOSED;
 	live_unindex(lc, l);
 	ack_unlink(lc, l);

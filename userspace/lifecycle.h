@@ -24,10 +24,11 @@
  *   retransmission    tcp_retransmit_skb marks the skb it names
  *   ACK               the write-queue original is freed when the peer
  *                     acknowledges its last byte (tcp_clean_rtx_queue, no
- *                     tracepoint): tcp_probe, which fires on each segment
- *                     received in ESTABLISHED, carries the segment's ACK
- *                     number since trace ABI 2; one at or past a frame's
- *                     end_seq is its ACK (ABI 1 traces have no ACKs)
+ *                     tracepoint): the TCP_PROBE stage (tcp_ack, every
+ *                     ACK; or the tcp_probe tracepoint, in ESTABLISHED
+ *                     only) carries the segment's ACK number since trace
+ *                     ABI 2; one at or past a frame's end_seq is its ACK
+ *                     (ABI 1 traces have no ACKs)
  *   address reuse     a new head at a live address, a TCP header naming
  *                     another segment, or a free that was never seen: the
  *                     old lifecycle ends there
@@ -66,8 +67,8 @@ enum lc_why {
 	LC_WHY_IN_FLIGHT = 3,	/* the recording ended first, and lost nothing */
 	LC_WHY_LOST = 4,	/* the recording ended first, and lost events */
 	LC_WHY_EVICTED = 5,	/* too many live at once (LC_*_MAX) */
-	LC_WHY_CLOSED = 6,	/* an ACK after the socket sent its FIN: tcp_probe
-				 * fires in ESTABLISHED only */
+	LC_WHY_CLOSED = 6,	/* an ACK after the socket sent its FIN: the tcp_probe
+				 * tracepoint fires in ESTABLISHED only */
 	LC_WHY_MAX,
 };
 

@@ -100,8 +100,11 @@ static const struct probe_def defs[] = {
 	{ TSEND_STAGE_TCP_RETRANSMIT_SKB, "tcp:tcp_retransmit_skb", { NULL },
 	  "tcp/tcp_retransmit_skb", NULL, NULL,
 	  { TP_BTF("tcp_retransmit_skb_btf"), RAW_TP("tcp_retransmit_skb_raw") } },
-	{ TSEND_STAGE_TCP_PROBE, "tcp:tcp_probe", { NULL }, "tcp/tcp_probe", NULL,
-	  NULL, { TP_BTF("tcp_probe_btf"), RAW_TP("tcp_probe_raw") } },
+	/* ACK arrival: tcp_ack sees it in every state, the tracepoint in
+	 * ESTABLISHED only */
+	{ TSEND_STAGE_TCP_PROBE, "tcp_ack", { "tcp_ack" }, "tcp/tcp_probe", NULL,
+	  NULL, { FENTRY("tcp_ack"), KPROBE("tcp_ack_kprobe"),
+		  TP_BTF("tcp_probe_btf"), RAW_TP("tcp_probe_raw") } },
 	{ TSEND_STAGE_IP_QUEUE_XMIT, "ip_queue_xmit", { "__ip_queue_xmit" }, NULL,
 	  NULL, "net:net_dev_queue",
 	  { FENTRY("__ip_queue_xmit"), KPROBE("__ip_queue_xmit_kprobe") } },

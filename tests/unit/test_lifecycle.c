@@ -35,6 +35,7 @@
 #define IF_ETH	 2
 #define HDRS	 66 /* Ethernet, IPv4, TCP with timestamps */
 #define SNAP	 66 /* net_dev_start_xmit keeps the linear part: the headers */
+#define TCPF_FIN 0x01
 #define TCPF_SYN 0x02
 #define TCPF_PSH 0x08
 #define TCPF_ACK 0x10
@@ -207,6 +208,7 @@ enum table {
 	TBL_618_NOXMIT,	  /* ... without net:net_dev_start_xmit (and net_dev_xmit) */
 	TBL_618_NOLOCKED, /* ... without tcp:tcp_sendmsg_locked */
 	TBL_618_ABI1,	  /* this host's table in a recording of ABI 1 */
+	TBL_618_TCP_ACK,  /* ... with tcp_ack by fentry for the ACKs */
 };
 
 /* Byte 0 of an input: bits 0-1 the end block, bits 2-4 the probe table. */
@@ -295,6 +297,8 @@ static const struct trace_meta *table(enum table t)
 		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 			if (rows[i].stage == s)
 				p->mech = rows[i].mech;
+		if (t == TBL_618_TCP_ACK && s == S_PROBE)
+			p->mech = TSEND_MECH_FENTRY;
 		if ((t == TBL_618_NOACK && (s == S_PROBE || s == S_RETRANS)) ||
 		    (t == TBL_618_NOXMIT && (s == S_START || s == S_XMIT)) ||
 		    (t == TBL_618_NOLOCKED && s == S_LOCKED))
@@ -1707,8 +1711,43 @@ static void in_flight(const char *name, enum stats_kind st, enum table t, __u8 w
 	end();
 }
 
+/*
+ * A frame's ACK never comes, and its socket sent its FIN: with the tcp_probe
+ * tracepoint that is expected (it fires in ESTABLISHED only), with tcp_ack
+ * by fentry it is not (it sees every ACK).
+ */
+static void after_fin(const char *name, enum table t, __u8 why)
+{
+	struct skbd f1 = data_skb(CLONE(1), HEAD(1), 1001, 2001);
+	struct skbd fin = {CLONE(2), HEAD(2), 2001, 2002, TCPF_FIN | TCPF_ACK, 0, 0};
+
+	conn_a.una = 1001;
+	begin(name, &k618, t);
+	send_enter(&app, US(0), 1000);
+	locked(&app, US(1), 1001);
+	dev_queue(&app, US(2), &f1);
+	start_xmit(&app, US(3), &f1);
+	dev_xmit(&app, US(4), &f1, 0);
+	consume(&rcv, US(5), &f1);
+	send_exit(&app, US(6), 1000);
+	dev_queue(&app, US(7), &fin);
+	start_xmit(&app, US(8), &fin);
+	dev_xmit(&app, US(9), &fin, 0);
+	consume(&rcv, US(10), &fin);
+	finish(STATS_CLEAN);
+	CHECK_EQ_U64(nr_skb_done, 2);
+	CHECK_EQ_U64(got_skb[0].id, 2); /* the FIN: no payload, no ACK awaited */
+	CHECK_EQ_U64(got_skb[0].why, LC_WHY_NONE);
+	CHECK_EQ_U64(got_skb[1].id, 1);
+	CHECK_EQ_U64(got_skb[1].missing, S_PROBE);
+	CHECK_EQ_U64(got_skb[1].why, why);
+	end();
+}
+
 static void test_in_flight(void)
 {
+	after_fin("after_fin", TBL_618, LC_WHY_CLOSED);
+	after_fin("after_fin_tcp_ack", TBL_618_TCP_ACK, LC_WHY_IN_FLIGHT);
 	in_flight("in_flight", STATS_CLEAN, TBL_618, LC_WHY_IN_FLIGHT);
 	in_flight("in_flight_lost", STATS_LOST, TBL_618, LC_WHY_LOST);
 	in_flight(NULL, STATS_UNTRACKED, TBL_618, LC_WHY_LOST);
