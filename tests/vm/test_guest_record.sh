@@ -79,7 +79,7 @@ run() { # run TAG [record options]: probes, then a recording across the NICs
 }
 # lifecycles TAG: on a NIC every frame's story ends: the driver frees it
 # at TX completion (consume_skb, even after e1000e's TSO gave it a new head)
-# and the peer's ACK comes back (tcp_probe)
+# and the peer's ACK comes back (tcp_ack, or the tcp_probe tracepoint)
 lifecycles() {
 	tag=$1
 	grep -q "send() calls 4: complete 4, incomplete 0" /tmp/$tag.report &&
