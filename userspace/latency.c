@@ -195,14 +195,6 @@ static struct dev_stats *dev_get(struct latency *lat, __s32 ifindex)
 	return &lat->devs[lat->nr_devs++];
 }
 
-static const struct lc_stage *stage_of(const struct lc_skb *l, __u32 nr, unsigned int stage)
-{
-	for (__u32 i = 0; i < nr; i++)
-		if (l->stages[i].stage == stage)
-			return &l->stages[i];
-	return NULL;
-}
-
 static void count_drop(struct latency *lat, __u32 reason)
 {
 	__u32 i;
@@ -219,11 +211,11 @@ static void count_drop(struct latency *lat, __u32 reason)
 	lat->reason_counts[i]++;
 }
 
-static int skb_device(struct latency *lat, const struct lc_skb *l, __u32 nr)
+/* x: its net_dev_xmit, NULL if unseen */
+static int skb_device(struct latency *lat, const struct lc_skb *l, const struct lc_stage *x)
 {
-	const struct lc_stage *q = stage_of(l, nr, TSEND_STAGE_NET_DEV_QUEUE);
-	const struct lc_stage *w = stage_of(l, nr, TSEND_STAGE_NET_DEV_START_XMIT);
-	const struct lc_stage *x = stage_of(l, nr, TSEND_STAGE_NET_DEV_XMIT);
+	const struct lc_stage *q = lc_skb_stage(l, TSEND_STAGE_NET_DEV_QUEUE);
+	const struct lc_stage *w = lc_skb_stage(l, TSEND_STAGE_NET_DEV_START_XMIT);
 	struct dev_stats *d = dev_get(lat, l->ifindex);
 	int err = 0;
 
@@ -267,10 +259,10 @@ int latency__skb(struct latency *lat, const struct lc_skb *l)
 		if (a->stage < TSEND_STAGE_MAX && b->stage < TSEND_STAGE_MAX)
 			err = samples_add(&lat->trans[a->stage][b->stage], (__s64)(b->ts - a->ts));
 	}
-	x = stage_of(l, nr, TSEND_STAGE_NET_DEV_XMIT);
+	x = lc_skb_stage(l, TSEND_STAGE_NET_DEV_XMIT);
 	if (!err && x && l->stages[0].stage < TSEND_STAGE_MAX)
 		err = samples_add(&lat->e2e[l->stages[0].stage], (__s64)(x->ts - l->stages[0].ts));
-	return err ? err : skb_device(lat, l, nr);
+	return err ? err : skb_device(lat, l, x);
 }
 
 int latency__send(struct latency *lat, const struct lc_send *s)

@@ -1092,6 +1092,14 @@ void lifecycle__finish(struct lifecycle *lc, const struct trace_stats *stats)
 		skb_emit(lc, lc->oldest, END_FINISH);
 }
 
+const struct lc_stage *lc_skb_stage(const struct lc_skb *l, unsigned int stage)
+{
+	for (__u32 i = 0; i < l->nr_stages && i < LC_STAGES_MAX; i++)
+		if (l->stages[i].stage == stage)
+			return &l->stages[i];
+	return NULL;
+}
+
 const struct lc_counts *lifecycle__counts(const struct lifecycle *lc)
 {
 	return &lc->counts;

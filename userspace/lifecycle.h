@@ -200,6 +200,9 @@ struct lc_counts {
 const struct lc_counts *lifecycle__counts(const struct lifecycle *lc);
 void lifecycle__free(struct lifecycle *lc);
 
+/* The first kept record of stage in l's story; NULL if there is none. */
+const struct lc_stage *lc_skb_stage(const struct lc_skb *l, unsigned int stage);
+
 /* "not watched", "unseen (lost, or a path without a probe)", ... */
 const char *lc_why_text(unsigned int why);
 

@@ -240,19 +240,10 @@ static void comm_text(char *dst, const char *comm)
 	dst[n] = '\0';
 }
 
-/* The net_dev_queue of the lifecycle, if it was seen. */
-static const struct lc_stage *queued_at(const struct lc_skb *l)
-{
-	for (__u32 i = 0; i < l->nr_stages && i < LC_STAGES_MAX; i++)
-		if (l->stages[i].stage == TSEND_STAGE_NET_DEV_QUEUE)
-			return &l->stages[i];
-	return NULL;
-}
-
 static void frame_comment(const struct lc_skb *l, const struct lc_send *s, __u64 ts,
 			  struct line *line)
 {
-	const struct lc_stage *q = queued_at(l);
+	const struct lc_stage *q = lc_skb_stage(l, TSEND_STAGE_NET_DEV_QUEUE);
 	char comm[TSEND_COMM_LEN + 1];
 
 	/* the task that wrote the first payload byte, else the one the skb

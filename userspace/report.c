@@ -163,18 +163,14 @@ static struct flow_stats *flow_get(struct flow_table *t, const struct tsend_flow
 static void on_skb_done(const struct lc_skb *l, void *ctx)
 {
 	struct report *r = ctx;
+	const struct lc_stage *x = lc_skb_stage(l, TSEND_STAGE_NET_DEV_XMIT);
 	int err = latency__skb(r->lat, l);
 	struct flow_stats *fs;
 
-	for (__u32 i = 1; !err && l->flow.family && i < l->nr_stages && i < LC_STAGES_MAX; i++) {
-		if (l->stages[i].stage != TSEND_STAGE_NET_DEV_XMIT)
-			continue;
+	if (!err && x && l->flow.family) {
 		fs = flow_get(&r->flows, &l->flow);
-		err = fs ? samples_add(&fs->e2e, (__s64)(l->stages[i].ts - l->stages[0].ts))
-			 : -ENOMEM;
-		break;
+		err = fs ? samples_add(&fs->e2e, (__s64)(x->ts - l->stages[0].ts)) : -ENOMEM;
 	}
-
 	if (err)
 		r->lc_err = err;
 }
