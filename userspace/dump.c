@@ -24,14 +24,6 @@ _Static_assert(sizeof(struct tsend_skb_event) == TSEND_SKB_EVENT_SIZE, "tsend_sk
 #define DUMP_PAYLOAD_SHOWN 32 /* payload bytes shown as hex in text */
 #define NSEC_PER_SEC	   1000000000ULL
 
-/* A record copied out of its buffer, which need not be aligned. */
-union dump_ev {
-	struct tsend_head h;
-	struct tsend_send_event send;
-	struct tsend_tcp_event tcp;
-	struct tsend_skb_event skb;
-};
-
 static const char *const tcp_state_names[] = {
 	[1] = "ESTABLISHED", [2] = "SYN_SENT",	[3] = "SYN_RECV", [4] = "FIN_WAIT1",
 	[5] = "FIN_WAIT2",   [6] = "TIME_WAIT", [7] = "CLOSE",	  [8] = "CLOSE_WAIT",
@@ -236,7 +228,7 @@ static void text_malformed(FILE *out, const void *rec, __u32 len, const struct t
 	fprintf(out, " malformed: %s (size=%u len=%u kind=%u)\n", why, h.size, len, h.kind);
 }
 
-static void text_record(FILE *out, const union dump_ev *ev, const __u8 *extra,
+static void text_record(FILE *out, const union tsend_record *ev, const __u8 *extra,
 			const struct trace_meta *meta)
 {
 	text_head(out, &ev->h, meta);
@@ -402,7 +394,7 @@ static void json_malformed(FILE *out, const void *rec, __u32 len, const struct t
 	fputs("}\n", out);
 }
 
-static void json_record(FILE *out, const union dump_ev *ev, const __u8 *extra,
+static void json_record(FILE *out, const union tsend_record *ev, const __u8 *extra,
 			const struct trace_meta *meta)
 {
 	struct jw w;
@@ -425,7 +417,7 @@ static void json_record(FILE *out, const union dump_ev *ev, const __u8 *extra,
 
 int dump_record(FILE *out, const void *rec, __u32 len, const struct trace_meta *meta, bool json)
 {
-	union dump_ev ev = {};
+	union tsend_record ev = {};
 	const char *why;
 	__u32 body;
 

@@ -94,9 +94,17 @@ static inline int tsend_record_check(const void *rec, __u32 len, const char **wh
 	return 0;
 }
 
+/* A record copied out of its buffer, which need not be aligned. */
+union tsend_record {
+	struct tsend_head h;
+	struct tsend_send_event send;
+	struct tsend_tcp_event tcp;
+	struct tsend_skb_event skb;
+};
+
 /*
- * Copies a checked record's head and body to dst (a union of the kinds'
- * structs, size bytes), zero-filling the fields an older ABI did not write.
+ * Copies a checked record's head and body to dst (a union tsend_record,
+ * size bytes), zero-filling the fields an older ABI did not write.
  * Returns the body's size in this ABI: where trailing bytes start.
  */
 static inline __u32 tsend_record_copy(void *dst, size_t size, const void *rec, __u32 len)

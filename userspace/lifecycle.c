@@ -1031,17 +1031,9 @@ struct lifecycle *lifecycle__new(const struct trace_meta *meta, const struct lc_
 	return lc;
 }
 
-/* A record copied out of its buffer, which need not be aligned. */
-union lc_ev {
-	struct tsend_head h;
-	struct tsend_send_event send;
-	struct tsend_tcp_event tcp;
-	struct tsend_skb_event skb;
-};
-
 int lifecycle__add(struct lifecycle *lc, const void *rec, __u32 len)
 {
-	union lc_ev ev;
+	union tsend_record ev;
 	const char *why;
 
 	lc->counts.records++;

@@ -60,14 +60,6 @@ struct report {
 	int lc_err;    /* -ENOMEM from a lifecycle callback */
 };
 
-/* A record copied out of its buffer, which need not be aligned. */
-union report_ev {
-	struct tsend_head h;
-	struct tsend_send_event send;
-	struct tsend_tcp_event tcp;
-	struct tsend_skb_event skb;
-};
-
 /* FNV-1a over the key's bytes. */
 static __u64 flow_hash(const struct tsend_flow *k)
 {
@@ -281,7 +273,7 @@ static bool flow_counted(const struct tsend_head *h)
 	}
 }
 
-static const struct tsend_flow *ev_flow(const union report_ev *ev)
+static const struct tsend_flow *ev_flow(const union tsend_record *ev)
 {
 	switch (ev->h.kind) {
 	case TSEND_KIND_SEND:
@@ -305,7 +297,7 @@ static void count_send(struct flow_stats *fs, const struct tsend_send_event *e)
 	}
 }
 
-static int count_flow(struct report *r, const union report_ev *ev)
+static int count_flow(struct report *r, const union tsend_record *ev)
 {
 	struct flow_stats *fs;
 
@@ -335,7 +327,7 @@ static int count_flow(struct report *r, const union report_ev *ev)
 
 int report__add(struct report *r, const void *rec, __u32 len)
 {
-	union report_ev ev = {};
+	union tsend_record ev = {};
 	const char *why;
 	int err, err2 = 0;
 
