@@ -142,6 +142,15 @@ static inline void tsend_text_str(FILE *out, const char *s, size_t max, bool wor
 	}
 }
 
+/* A duration in µs with its nanosecond digits, signed: "-12.345". */
+static inline void tsend_fmt_us(char *buf, size_t size, __s64 ns)
+{
+	__u64 a = ns < 0 ? -(__u64)ns : (__u64)ns;
+
+	snprintf(buf, size, "%s%llu.%03llu", ns < 0 ? "-" : "", (unsigned long long)(a / 1000),
+		 (unsigned long long)(a % 1000));
+}
+
 /* An IPv4 or IPv6 address of a flow as text; "?" for any other family. */
 static inline void tsend_fmt_addr(char *buf, size_t size, unsigned int family, const __u8 *addr)
 {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dump.h"
 #include "hist.h"
 #include "latency.h"
 #include "stages.h"
@@ -76,14 +77,6 @@ __s64 samples_pct(struct samples *s, unsigned int p)
 	return s->v[rank ? rank - 1 : 0];
 }
 
-static void fmt_us(char *buf, size_t size, __s64 ns)
-{
-	__u64 a = ns < 0 ? -(__u64)ns : (__u64)ns;
-
-	snprintf(buf, size, "%s%llu.%03llu", ns < 0 ? "-" : "", (unsigned long long)(a / 1000),
-		 (unsigned long long)(a % 1000));
-}
-
 void samples_row(FILE *out, const char *label, struct samples *s)
 {
 	int cols = 0;
@@ -102,7 +95,7 @@ void samples_text(FILE *out, struct samples *s)
 
 	fprintf(out, " %8zu", s->n);
 	for (size_t i = 0; i < sizeof(pct) / sizeof(pct[0]); i++) {
-		fmt_us(v, sizeof(v), samples_pct(s, pct[i]));
+		tsend_fmt_us(v, sizeof(v), samples_pct(s, pct[i]));
 		fprintf(out, " %9s", v);
 	}
 	fputc('\n', out);

@@ -224,10 +224,10 @@ __attribute__((format(printf, 2, 3))) static void line_part(struct line *l, cons
 /* A duration as microseconds with nanosecond digits: "12.345 µs". */
 static void line_us(struct line *l, const char *what, __u64 from, __u64 to)
 {
-	__u64 ns = to - from;
+	char us[32];
 
-	line_part(l, "%s %llu.%03llu µs", what, (unsigned long long)(ns / 1000),
-		  (unsigned long long)(ns % 1000));
+	tsend_fmt_us(us, sizeof(us), (__s64)(to - from));
+	line_part(l, "%s %s µs", what, us);
 }
 
 /* comm is kernel bytes: blanks and non-ASCII would break the line apart */

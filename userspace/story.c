@@ -15,13 +15,12 @@
 
 #define BAR_WIDTH 24
 
+/* fmt_unit has one %s for the duration in µs */
 static void put_us(FILE *out, const char *fmt_unit, __s64 ns)
 {
-	__u64 a = ns < 0 ? -(__u64)ns : (__u64)ns;
 	char buf[40];
 
-	snprintf(buf, sizeof(buf), "%s%llu.%03llu", ns < 0 ? "-" : "",
-		 (unsigned long long)(a / 1000), (unsigned long long)(a % 1000));
+	tsend_fmt_us(buf, sizeof(buf), ns);
 	fprintf(out, fmt_unit, buf);
 }
 
