@@ -9,7 +9,7 @@
  *                                        for their ACK (at most 5 s; -c: no
  *                                        wait), then close; prints "sport P" and
  *                                        "sent SIZE ret R" per call
- *   tcp_sender loop [-n] PORT SIZE...    both, over 127.0.0.1 (fork)
+ *   tcp_sender loop [-n] [-c] PORT SIZE...  both, over 127.0.0.1 (fork)
  * -n sets TCP_NODELAY, -w waits MS between sends. Payload byte i of the
  * stream is (i * 7 + 3) & 0xff, so captures can be checked byte by byte.
  */
@@ -33,7 +33,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: tcp_sender recv [-6] PORT\n"
 			"       tcp_sender send [-n] [-c] [-w MS] HOST PORT SIZE...\n"
-			"       tcp_sender loop [-n] [-w MS] PORT SIZE...\n");
+			"       tcp_sender loop [-n] [-c] [-w MS] PORT SIZE...\n");
 	return 2;
 }
 
