@@ -28,8 +28,46 @@ static __always_inline struct sock *fd_to_sock(int fd)
 	return BPF_CORE_READ(sock, sk);
 }
 
+/* iovecs of a sendmsg() read at its entry: for its size and payload */
+#define SEND_IOV_MAX 8
+#define UIO_MAXIOV   1024 /* sendmsg() refuses more */
+
+/*
+ * The entry record's payload from a sendmsg()'s iovecs, in order: at most
+ * want (<= targ_payload) bytes. dst has TSEND_DATA_MAX bytes of room more
+ * than targ_payload: the verifier sees off and n apart, each up to that.
+ */
+static __always_inline __u32 copy_iovecs(__u8 *dst, const struct iovec *iov, __u32 nr, __u64 want)
+{
+	__u64 off = 0, n;
+
+	for (int i = 0; i < SEND_IOV_MAX; i++) {
+		if (i >= nr || off >= want)
+			break;
+		n = iov[i].iov_len;
+		if (n > want - off)
+			n = want - off;
+		barrier_var(n); /* see snap_frame() */
+		if (n > targ_payload)
+			n = targ_payload;
+		barrier_var(off);
+		if (off > TSEND_DATA_MAX)
+			break;
+		if (bpf_probe_read_user(dst + off, n, iov[i].iov_base))
+			break;
+		off += n;
+	}
+	return off;
+}
+
+/*
+ * A send() call: its entry record, and what its exit needs in the sends
+ * map. ubuf is sendto()'s buffer, or sendmsg()'s user msghdr, whose first
+ * nr_iov (<= SEND_IOV_MAX) iovecs iov holds.
+ */
 static __always_inline int handle_send_enter(__u8 stage, __u8 mech, int fd, const void *ubuf,
-					     __u64 size, __u32 flags)
+					     const struct iovec *iov, __u32 nr_iov, __u64 size,
+					     __u32 flags)
 {
 	struct tsend_send_event *e;
 	struct send_args args = {};
@@ -63,14 +101,19 @@ static __always_inline int handle_send_enter(__u8 stage, __u8 mech, int fd, cons
 	tid = (__u32)bpf_get_current_pid_tgid();
 	args.sk = key;
 	args.fd = fd;
-	bpf_map_update_elem(&sends, &tid, &args, BPF_ANY);
+	args.ubuf = (__u64)ubuf;
+	args.msg = iov != NULL;
 
-	if (targ_payload)
+	if (targ_payload && iov)
+		e = reserve_tail(sizeof(*e) + TSEND_DATA_MAX, targ_payload);
+	else if (targ_payload)
 		e = reserve_tail(sizeof(*e), targ_payload);
 	else
 		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(TSEND_CNT_LOST);
+		/* the exit still comes, and with it the rest of the bytes */
+		bpf_map_update_elem(&sends, &tid, &args, BPF_ANY);
 		return 0;
 	}
 	__builtin_memset(&e->flow, 0, sizeof(e->flow));
@@ -80,34 +123,151 @@ static __always_inline int handle_send_enter(__u8 stage, __u8 mech, int fd, cons
 	e->fd = fd;
 	e->flags = flags;
 	e->pad[0] = e->pad[1] = e->pad[2] = 0;
-	if (targ_payload && ubuf) {
+	if (targ_payload) {
 		__u64 want = size;
 
 		barrier_var(want); /* see snap_frame() */
 		if (want > targ_payload)
 			want = targ_payload;
-		n = bpf_probe_read_user(e->payload, want, ubuf) ? 0 : want;
+		if (iov)
+			n = copy_iovecs(e->payload, iov, nr_iov, want);
+		else if (ubuf)
+			n = bpf_probe_read_user(e->payload, want, ubuf) ? 0 : want;
 	}
 	e->payload_len = n;
+	args.kept = n;
+	bpf_map_update_elem(&sends, &tid, &args, BPF_ANY);
 	fill_head(&e->h, sizeof(*e) + n, stage, TSEND_KIND_SEND, TSEND_PHASE_ENTRY, mech, sk, NULL);
 	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
+}
+
+/*
+ * The walk over a send()'s bytes that emits its TSEND_KIND_DATA records,
+ * one step per bpf_loop() iteration: read an iovec, skip the bytes the
+ * entry record holds, or emit one chunk. A chunk ends at TSEND_CHUNK_MAX
+ * and at the end of an iovec.
+ */
+struct data_walk {
+	__u64 sk;
+	__u64 base;	/* user address of the byte at pos */
+	__u64 seg_left; /* bytes from base to the end of its buffer or iovec */
+	__u64 pos;	/* offset of base in the send()'s bytes */
+	__u64 start;	/* bytes [start, end) become DATA records */
+	__u64 end;
+	__u64 iov;	/* sendmsg: user address of the next iovec */
+	__u32 iov_left; /* iovecs not read yet */
+	__u8 stage;
+	__u8 mech;
+	__u8 pad[2];
+};
+
+static long data_step(__u32 i, void *ctx)
+{
+	struct data_walk *w = ctx;
+	struct tsend_data_event *e;
+	struct iovec iov;
+	__u64 n;
+
+	if (w->pos >= w->end)
+		return 1;
+	if (!w->seg_left) {
+		if (!w->iov_left)
+			return 1;
+		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)w->iov)) {
+			count(TSEND_CNT_LOST); /* bytes promised, not delivered */
+			return 1;
+		}
+		w->iov += sizeof(iov);
+		w->iov_left--;
+		w->base = (__u64)iov.iov_base;
+		w->seg_left = iov.iov_len;
+		return 0;
+	}
+	if (w->pos < w->start) {
+		n = w->start - w->pos;
+		if (n > w->seg_left)
+			n = w->seg_left;
+		w->base += n;
+		w->pos += n;
+		w->seg_left -= n;
+		return 0;
+	}
+	n = w->end - w->pos;
+	if (n > w->seg_left)
+		n = w->seg_left;
+	barrier_var(n);
+	if (n > TSEND_CHUNK_MAX)
+		n = TSEND_CHUNK_MAX;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e) + TSEND_CHUNK_MAX, 0);
+	if (!e) {
+		count(TSEND_CNT_LOST);
+		return 1; /* the rest of this send()'s chunks go too */
+	}
+	if (bpf_probe_read_user(e->data, n, (void *)w->base)) {
+		bpf_ringbuf_discard(e, 0);
+		count(TSEND_CNT_LOST);
+		return 1;
+	}
+	fill_head(&e->h, sizeof(*e) + n, w->stage, TSEND_KIND_DATA, TSEND_PHASE_EXIT, w->mech,
+		  (void *)w->sk, NULL);
+	e->offset = w->pos;
+	e->data_len = n;
+	e->pad[0] = e->pad[1] = e->pad[2] = 0;
+	bpf_ringbuf_submit(e, rb_flags());
+	w->base += n;
+	w->pos += n;
+	w->seg_left -= n;
+	return 0;
+}
+
+/*
+ * --payload beyond the entry record: the bytes [kept, min(ret, N)) of the
+ * send() as DATA records, read again from the user's memory now that ret
+ * says how many the kernel took. They go into the ring before the exit
+ * record: the same task on the same CPU reserves both.
+ */
+static __always_inline void send_data(const struct send_args *a, __u8 stage, __u8 mech, long ret)
+{
+	struct data_walk w = {.sk = a->sk, .start = a->kept, .stage = stage, .mech = mech};
+	struct user_msghdr m;
+	__u64 nr;
+
+	if (targ_payload_total <= TSEND_DATA_MAX || ret <= 0)
+		return;
+	w.end = ret < targ_payload_total ? ret : targ_payload_total;
+	if (w.end <= w.start)
+		return;
+	if (a->msg) {
+		if (bpf_probe_read_user(&m, sizeof(m), (void *)a->ubuf)) {
+			count(TSEND_CNT_LOST);
+			return;
+		}
+		w.iov = (__u64)m.msg_iov;
+		w.iov_left = m.msg_iovlen < UIO_MAXIOV ? m.msg_iovlen : UIO_MAXIOV;
+	} else {
+		w.base = a->ubuf;
+		w.seg_left = w.end;
+	}
+	/* per iovec: one read, one skip and one short chunk at its end */
+	nr = (w.end - w.start) / TSEND_CHUNK_MAX + 3 * (__u64)w.iov_left + 2;
+	bpf_loop(nr < (1 << 23) ? nr : (1 << 23), data_step, &w, 0);
 }
 
 static __always_inline int handle_send_exit(__u8 stage, __u8 mech, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct tsend_send_event *e;
-	struct send_args *args;
+	struct send_args *p, args;
 	struct sock *sk;
-	__u32 fd;
 
-	args = bpf_map_lookup_elem(&sends, &tid);
-	if (!args)
+	p = bpf_map_lookup_elem(&sends, &tid);
+	if (!p)
 		return 0;
-	sk = (void *)args->sk;
-	fd = args->fd;
+	args = *p;
 	bpf_map_delete_elem(&sends, &tid);
+	sk = (void *)args.sk;
+	send_data(&args, stage, mech, ret);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(TSEND_CNT_LOST);
@@ -116,7 +276,7 @@ static __always_inline int handle_send_exit(__u8 stage, __u8 mech, long ret)
 	__builtin_memset(e, 0, sizeof(*e));
 	fill_head(&e->h, sizeof(*e), stage, TSEND_KIND_SEND, TSEND_PHASE_EXIT, mech, sk, NULL);
 	fill_flow_sk(&e->flow, sk);
-	e->fd = fd;
+	e->fd = args.fd;
 	e->ret = ret;
 	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
@@ -126,27 +286,28 @@ static __always_inline int handle_send_exit(__u8 stage, __u8 mech, long ret)
 static __always_inline int handle_sendmsg_enter(__u8 mech, int fd, struct user_msghdr *umsg,
 						__u32 flags)
 {
+	struct iovec iov[SEND_IOV_MAX] = {};
 	struct user_msghdr m = {};
-	struct iovec iov, first = {};
 	__u64 size = 0;
+	__u32 nr = 0;
 
 	if (bpf_probe_read_user(&m, sizeof(m), umsg))
 		return 0;
-	for (int i = 0; i < 8; i++) {
-		if (i >= m.msg_iovlen || bpf_probe_read_user(&iov, sizeof(iov), &m.msg_iov[i]))
+	for (int i = 0; i < SEND_IOV_MAX; i++) {
+		if (i >= m.msg_iovlen ||
+		    bpf_probe_read_user(&iov[i], sizeof(iov[i]), &m.msg_iov[i]))
 			break;
-		if (!i)
-			first = iov;
-		size += iov.iov_len;
+		size += iov[i].iov_len;
+		nr++;
 	}
-	return handle_send_enter(TSEND_STAGE_SYS_SENDMSG, mech, fd, first.iov_base, size, flags);
+	return handle_send_enter(TSEND_STAGE_SYS_SENDMSG, mech, fd, umsg, iov, nr, size, flags);
 }
 
 SEC("tp/syscalls/sys_enter_sendto")
 int sys_enter_sendto(struct trace_event_raw_sys_enter *ctx)
 {
 	return handle_send_enter(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_TP, ctx->args[0],
-				 (void *)ctx->args[1], ctx->args[2], ctx->args[3]);
+				 (void *)ctx->args[1], NULL, 0, ctx->args[2], ctx->args[3]);
 }
 
 SEC("tp/syscalls/sys_exit_sendto")
@@ -158,7 +319,8 @@ int sys_exit_sendto(struct trace_event_raw_sys_exit *ctx)
 SEC("fentry")
 int BPF_PROG(__sys_sendto, int fd, void *buff, size_t len, unsigned int flags)
 {
-	return handle_send_enter(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_FENTRY, fd, buff, len, flags);
+	return handle_send_enter(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_FENTRY, fd, buff, NULL, 0, len,
+				 flags);
 }
 
 SEC("fexit")
@@ -171,7 +333,8 @@ int BPF_PROG(__sys_sendto_exit, int fd, void *buff, size_t len, unsigned int fla
 SEC("kprobe")
 int BPF_KPROBE(__sys_sendto_kprobe, int fd, void *buff, size_t len, unsigned int flags)
 {
-	return handle_send_enter(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_KPROBE, fd, buff, len, flags);
+	return handle_send_enter(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_KPROBE, fd, buff, NULL, 0, len,
+				 flags);
 }
 
 SEC("kretprobe")

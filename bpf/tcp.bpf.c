@@ -174,3 +174,100 @@ int BPF_PROG(tcp_probe_raw, struct sock *sk, struct sk_buff *skb)
 	return handle_tcp(TSEND_STAGE_TCP_PROBE, TSEND_MECH_RAW_TP, TSEND_PHASE_ENTRY, sk, skb, 0,
 			  0);
 }
+
+/*
+ * The pacing hrtimer fires and tcp_pace_kick runs tcp_write_xmit again (or
+ * defers it to release_sock when the socket is busy): a clock input the
+ * replay needs to send what pacing held back, when the kernel did.
+ */
+SEC("fentry")
+int BPF_PROG(tcp_pace_kick, struct hrtimer *timer)
+{
+	struct sock *sk = (void *)timer - bpf_core_field_offset(struct tcp_sock, pacing_timer);
+
+	return handle_tcp(TSEND_STAGE_TCP_PACE_KICK, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY, sk, NULL,
+			  0, 0);
+}
+
+SEC("kprobe")
+int BPF_KPROBE(tcp_pace_kick_kprobe, struct hrtimer *timer)
+{
+	struct sock *sk = (void *)timer - bpf_core_field_offset(struct tcp_sock, pacing_timer);
+
+	return handle_tcp(TSEND_STAGE_TCP_PACE_KICK, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY, sk, NULL,
+			  0, 0);
+}
+
+/* every hrtimer of the system passes here: compare one pointer, go */
+SEC("tp_btf/hrtimer_expire_entry")
+int BPF_PROG(tcp_pace_kick_btf, struct hrtimer *timer, ktime_t *now)
+{
+	struct sock *sk;
+
+	if ((__u64)timer->function != targ_pace_kick || !targ_pace_kick)
+		return 0;
+	sk = (void *)timer - bpf_core_field_offset(struct tcp_sock, pacing_timer);
+	return handle_tcp(TSEND_STAGE_TCP_PACE_KICK, TSEND_MECH_TP_BTF, TSEND_PHASE_ENTRY, sk, NULL,
+			  0, 0);
+}
+
+SEC("raw_tp/hrtimer_expire_entry")
+int BPF_PROG(tcp_pace_kick_raw, struct hrtimer *timer, ktime_t *now)
+{
+	struct sock *sk;
+
+	if ((__u64)BPF_CORE_READ(timer, function) != targ_pace_kick || !targ_pace_kick)
+		return 0;
+	sk = (void *)timer - bpf_core_field_offset(struct tcp_sock, pacing_timer);
+	return handle_tcp(TSEND_STAGE_TCP_PACE_KICK, TSEND_MECH_RAW_TP, TSEND_PHASE_ENTRY, sk, NULL,
+			  0, 0);
+}
+
+/*
+ * The retransmit timer fires: tcp_write_timer_handler() retransmits (RTO),
+ * probes the tail (TLP: new data, cwnd or not) or a zero window, as
+ * icsk_pending says. Deferred to release_sock when the socket is busy.
+ */
+SEC("fentry")
+int BPF_PROG(tcp_write_timer, struct timer_list *t)
+{
+	struct sock *sk = (void *)t -
+			  bpf_core_field_offset(struct inet_connection_sock, icsk_retransmit_timer);
+
+	return handle_tcp(TSEND_STAGE_TCP_WRITE_TIMER, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY, sk,
+			  NULL, 0, 0);
+}
+
+SEC("kprobe")
+int BPF_KPROBE(tcp_write_timer_kprobe, struct timer_list *t)
+{
+	struct sock *sk = (void *)t -
+			  bpf_core_field_offset(struct inet_connection_sock, icsk_retransmit_timer);
+
+	return handle_tcp(TSEND_STAGE_TCP_WRITE_TIMER, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY, sk,
+			  NULL, 0, 0);
+}
+
+SEC("tp_btf/timer_expire_entry")
+int BPF_PROG(tcp_write_timer_btf, struct timer_list *t, unsigned long baseclk)
+{
+	struct sock *sk;
+
+	if ((__u64)t->function != targ_write_timer || !targ_write_timer)
+		return 0;
+	sk = (void *)t - bpf_core_field_offset(struct inet_connection_sock, icsk_retransmit_timer);
+	return handle_tcp(TSEND_STAGE_TCP_WRITE_TIMER, TSEND_MECH_TP_BTF, TSEND_PHASE_ENTRY, sk,
+			  NULL, 0, 0);
+}
+
+SEC("raw_tp/timer_expire_entry")
+int BPF_PROG(tcp_write_timer_raw, struct timer_list *t, unsigned long baseclk)
+{
+	struct sock *sk;
+
+	if ((__u64)BPF_CORE_READ(t, function) != targ_write_timer || !targ_write_timer)
+		return 0;
+	sk = (void *)t - bpf_core_field_offset(struct inet_connection_sock, icsk_retransmit_timer);
+	return handle_tcp(TSEND_STAGE_TCP_WRITE_TIMER, TSEND_MECH_RAW_TP, TSEND_PHASE_ENTRY, sk,
+			  NULL, 0, 0);
+}

@@ -39,11 +39,19 @@ const volatile __u32 targ_netns __weak = 0;
 /* A task filter is set: skb events need their socket in the socks map. */
 const volatile bool filter_by_sock __weak = false;
 const volatile __u32 targ_snaplen __weak = TSEND_SNAP_DEFAULT;
+/* --payload N: the entry record keeps targ_payload (at most TSEND_DATA_MAX)
+ * of a send()'s bytes, TSEND_KIND_DATA records at its exit the rest of
+ * the first targ_payload_total (0xffffffff: all of them) */
 const volatile __u32 targ_payload __weak = 0;
+const volatile __u32 targ_payload_total __weak = 0;
 /* Wake the ring's consumer once this many bytes wait (set from --buffer). */
 const volatile __u32 targ_wakeup_bytes __weak = 1 << 20;
 /* kfree_skb carries a drop reason since 5.17 (read from BTF by userspace). */
 const volatile bool kfree_skb_has_reason __weak = false;
+/* tcp_pace_kick's and tcp_write_timer's addresses: the timers the
+ * timer tracepoint programs keep */
+const volatile __u64 targ_pace_kick __weak = 0;
+const volatile __u64 targ_write_timer __weak = 0;
 /* tsend-trace top: the skb bodies add up in the top_* maps, nothing else
  * reserves a record; --by flow keys them by flow, not device */
 const volatile bool targ_top __weak = false;
@@ -108,8 +116,11 @@ struct {
 /* send() calls in flight, by thread, for the exit probes that lack args. */
 struct send_args {
 	__u64 sk;
+	__u64 ubuf; /* sendto: the user's buffer; sendmsg: its struct user_msghdr */
 	__u32 fd;
-	__u32 pad;
+	__u32 kept; /* bytes of payload the entry record holds */
+	__u8 msg;   /* ubuf is a user msghdr */
+	__u8 pad[7];
 };
 
 struct {
@@ -407,6 +418,9 @@ static __always_inline void fill_skb(struct tsend_skb_event *e, struct sk_buff *
 	e->ret = ret;
 	e->seq = e->end_seq = e->ack_seq = 0;
 	e->tcp_flags = e->seq_valid = 0;
+	/* how the L4 checksum is left to whoever sees the frame next
+	 * (CHECKSUM_PARTIAL: the device); + 1 so that 0 means "not read" */
+	e->csum = 1 + BPF_CORE_READ_BITFIELD_PROBED(skb, ip_summed);
 	e->snap_len = e->pad = 0;
 	e->pad2 = 0;
 }
@@ -790,8 +804,18 @@ static __always_inline int handle_tcp(__u8 stage, __u8 mech, __u8 phase, struct 
 	}
 	e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	e->nonagle = BPF_CORE_READ_BITFIELD_PROBED(tp, nonagle);
+	e->owned = 1 + !!BPF_CORE_READ(sk, sk_lock.owned);
 	e->pad = 0;
 	__builtin_memset(e->pad2, 0, sizeof(e->pad2));
+	e->pacing_rate = BPF_CORE_READ(sk, sk_pacing_rate);
+	e->pacing_status = 1 + (__u8)BPF_CORE_READ(sk, sk_pacing_status);
+	e->pacing_shift = BPF_CORE_READ(sk, sk_pacing_shift);
+	e->icsk_pending = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_pending);
+	e->ca_state =
+		BPF_CORE_READ_BITFIELD_PROBED((struct inet_connection_sock *)sk, icsk_ca_state);
+	e->min_rtt_us = BPF_CORE_READ(tp, rtt_min.s[0].v);
+	e->sacked_out = BPF_CORE_READ(tp, sacked_out);
+	e->lost_out = BPF_CORE_READ(tp, lost_out);
 	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }

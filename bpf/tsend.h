@@ -12,12 +12,14 @@
  * A body only ever grows at its end, before any trailing bytes: a reader
  * takes a record shorter than its struct (an older ABI wrote it, head.size
  * says so) and zero-fills the rest. ABI 2 added the received segment's ACK
- * to struct tsend_tcp_event.
+ * to struct tsend_tcp_event. ABI 3 added TSEND_KIND_DATA (a send()'s
+ * payload past what its entry record holds), tsend_skb_event.csum and the
+ * socket's pacing to struct tsend_tcp_event.
  */
 #ifndef TSEND_H
 #define TSEND_H
 
-#define TSEND_ABI_VERSION 2
+#define TSEND_ABI_VERSION 3
 
 #define TSEND_COMM_LEN	   16
 #define TSEND_SNAP_DEFAULT 128
@@ -65,6 +67,11 @@ enum tsend_stage {
 	/* net/core/skbuff.c */
 	TSEND_STAGE_CONSUME_SKB, /* skb:consume_skb */
 	TSEND_STAGE_KFREE_SKB,	 /* skb:kfree_skb */
+	/* net/ipv4/tcp_output.c, after the rest to keep the numbers: the
+	 * pacing hrtimer runs tcp_write_xmit (a clock input, as ACKs are) */
+	TSEND_STAGE_TCP_PACE_KICK, /* tcp_pace_kick | timer:hrtimer_expire_entry */
+	/* the retransmit timer (RTO, tail loss probe, zero-window probe) */
+	TSEND_STAGE_TCP_WRITE_TIMER, /* tcp_write_timer | timer:timer_expire_entry */
 	TSEND_STAGE_MAX,
 };
 
@@ -86,6 +93,7 @@ enum tsend_kind {
 	TSEND_KIND_SEND = 1, /* struct tsend_send_event: a send() call */
 	TSEND_KIND_TCP = 2,  /* struct tsend_tcp_event: socket-level TCP state */
 	TSEND_KIND_SKB = 3,  /* struct tsend_skb_event: one sk_buff */
+	TSEND_KIND_DATA = 4, /* struct tsend_data_event: more of a send()'s bytes */
 };
 
 enum tsend_phase {
@@ -153,13 +161,28 @@ struct tsend_tcp_event {
 	__u32 skb_len;
 	__u8 state;   /* sk_state */
 	__u8 nonagle; /* tp->nonagle: TCP_NAGLE_OFF 1, CORK 2, PUSH 4 */
-	__u16 pad;
+	__u8 owned;   /* ABI 3: 1 + sk_lock.owned (a task holds the socket:
+		       * timers defer to release_sock), 0 not read */
+	__u8 pad;
 	/* ABI 2. tcp_probe: the segment received (h.skb): what it acknowledges
 	 * and its flags. tcp_probe fires before the segment is processed, so
 	 * snd_una above is still the old value. */
 	__u32 skb_ack_seq;
 	__u8 skb_tcp_flags;
 	__u8 pad2[3];
+	/* ABI 3. How the socket paces (the replay needs it to know when
+	 * tcp_write_xmit may send): sk_pacing_rate in bytes/s (~0: none set),
+	 * 1 + sk_pacing_status (SK_PACING_NONE 0, NEEDED 1: TCP's own timer,
+	 * FQ 2), 0 not read. */
+	__u64 pacing_rate;
+	__u8 pacing_status;
+	__u8 pacing_shift; /* sk_pacing_shift */
+	__u8 icsk_pending; /* ICSK_TIME_*: the timer due (RETRANS 1, PROBE0 3,
+			    * REO_TIMEOUT 4, LOSS_PROBE 5) */
+	__u8 ca_state;	   /* icsk_ca_state: Open 0, Disorder 1, CWR 2, Recovery 3, Loss 4 */
+	__u32 min_rtt_us;  /* tcp_min_rtt(): TSO autosizing reads it */
+	__u32 sacked_out;  /* segments the peer SACKed, */
+	__u32 lost_out;	   /* and those marked lost: not in flight */
 };
 
 struct tsend_skb_event {
@@ -180,17 +203,37 @@ struct tsend_skb_event {
 	__u8 tcp_flags; /* FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 */
 	__u8 seq_valid; /* seq/end_seq/flags hold real values */
 	__u16 snap_len; /* bytes of data[] */
-	__u16 pad;
+	__u8 csum;	/* ABI 3: 1 + skb->ip_summed (CHECKSUM_PARTIAL 3: the
+			 * device fills the L4 checksum); 0 not read */
+	__u8 pad;
 	__u32 pad2;  /* data[] starts at sizeof(struct tsend_skb_event) */
 	__u8 data[]; /* net_dev_start_xmit: the frame's first bytes */
+};
+
+/*
+ * --payload beyond what the send()'s entry record holds (TSEND_DATA_MAX):
+ * at the send()'s exit, once its return value says how many bytes the kernel
+ * took, bytes [offset, offset + data_len) of them follow in chunks of up to
+ * TSEND_CHUNK_MAX. head.sk/pid/tid are the send()'s; head.stage its stage.
+ */
+#define TSEND_CHUNK_MAX 4096
+
+struct tsend_data_event {
+	struct tsend_head h;
+	__u64 offset;	/* of data[0] in the bytes the send() passed */
+	__u16 data_len; /* bytes of data[] */
+	__u16 pad[3];
+	__u8 data[];
 };
 
 #define TSEND_HEAD_SIZE		56
 #define TSEND_FLOW_SIZE		40
 #define TSEND_SEND_EVENT_SIZE	128
-#define TSEND_TCP_EVENT_SIZE	176
+#define TSEND_TCP_EVENT_SIZE	200
+#define TSEND_TCP_EVENT_SIZE_V2 176 /* ABI 2: no pacing */
 #define TSEND_TCP_EVENT_SIZE_V1 168 /* ABI 1: no skb_ack_seq */
 #define TSEND_SKB_EVENT_SIZE	152
+#define TSEND_DATA_EVENT_SIZE	72
 
 /* Counters the BPF side keeps per CPU (the "counters" map), one slot each. */
 enum tsend_counter {

@@ -148,7 +148,8 @@ static const struct argp_option record_opts[] = {
 	{"dev", 'd', "IFACE", 0, "Only device stages on this interface", 0},
 	{"snaplen", 's', "BYTES", 0,
 	 "Frame bytes kept at net_dev_start_xmit (default 128, max 1024)", 0},
-	{"payload", OPT_PAYLOAD, "BYTES", 0, "Keep the first BYTES of each send() (default 0)", 0},
+	{"payload", OPT_PAYLOAD, "BYTES", 0,
+	 "Keep the first BYTES of each send(), or all of them with 'all' (default 0)", 0},
 	{"buffer", 'b', "SIZE", 0, "Ring buffer size, e.g. 64M (default 16M)", 0},
 	{"duration", 'D', "SEC", 0, "Stop after SEC seconds", 0},
 	{"count", 'n', "N", 0, "Stop after N records", 0},
@@ -212,8 +213,12 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 		env.rec.snaplen = v;
 		break;
 	case OPT_PAYLOAD:
-		if (parse_u64(arg, TSEND_DATA_MAX, &v))
-			die_usage(state, "--payload", arg, "must be 0 to 1024");
+		/* past TSEND_DATA_MAX the bytes come in DATA records; "all"
+		 * is stored as UINT32_MAX */
+		if (!strcmp(arg, "all"))
+			v = UINT32_MAX;
+		else if (parse_u64(arg, UINT32_MAX, &v))
+			die_usage(state, "--payload", arg, "must be a byte count or 'all'");
 		env.rec.payload = v;
 		break;
 	case 'b':
@@ -276,6 +281,7 @@ static const char record_doc[] =
 	"    tsend-trace record -P 5201 -o iperf.trace  # one port\n"
 	"    tsend-trace record -o c.trace -- curl -s http://127.0.0.1:8080/\n"
 	"    tsend-trace record -p 1234 --payload 64    # keep 64 bytes per send()\n"
+	"    tsend-trace record -P 80 --payload all     # every byte of every send()\n"
 	"Stops on Ctrl-C, SIGTERM, --duration, --count, or when COMMAND exits.";
 
 /* A stage whose program this kernel's verifier refused is not watched:

@@ -4,14 +4,17 @@
  *
  *   tcp_sender recv [-6] PORT            accept one connection, read to EOF,
  *                                        print "received N"
- *   tcp_sender send [-n] [-c] [-w MS] HOST PORT SIZE...
+ *   tcp_sender send [-n] [-c] [-r] [-m IOVS] [-w MS] HOST PORT SIZE...
  *                                        one send() per SIZE (bytes), wait
  *                                        for their ACK (at most 5 s; -c: no
  *                                        wait), then close; prints "sport P" and
  *                                        "sent SIZE ret R" per call
- *   tcp_sender loop [-n] [-c] PORT SIZE...  both, over 127.0.0.1 (fork)
- * -n sets TCP_NODELAY, -w waits MS between sends. Payload byte i of the
- * stream is (i * 7 + 3) & 0xff, so captures can be checked byte by byte.
+ *   tcp_sender loop [-n] [-c] [-r] [-m IOVS] PORT SIZE...  both, over 127.0.0.1 (fork)
+ * -n sets TCP_NODELAY, -w waits MS between sends. -m sends each SIZE with
+ * one sendmsg() of IOVS iovecs, each in its own allocation, cut at
+ * SIZE * k / IOVS. Payload byte i of the stream is (i * 7 + 3) & 0xff, so
+ * captures can be checked byte by byte; with -r it is bits 24-31 of
+ * i * 2654435761 (mod 2^32), which does not repeat every 256 bytes.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,17 +26,21 @@
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 static int close_now; /* -c: close() right after the last send() */
+static int no_period; /* -r: the pattern without a 256-byte period */
+static long nr_iovs;  /* -m: sendmsg() with this many iovecs */
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: tcp_sender recv [-6] PORT\n"
-			"       tcp_sender send [-n] [-c] [-w MS] HOST PORT SIZE...\n"
-			"       tcp_sender loop [-n] [-c] [-w MS] PORT SIZE...\n");
+	fprintf(stderr,
+		"usage: tcp_sender recv [-6] PORT\n"
+		"       tcp_sender send [-n] [-c] [-r] [-m IOVS] [-w MS] HOST PORT SIZE...\n"
+		"       tcp_sender loop [-n] [-c] [-r] [-m IOVS] [-w MS] PORT SIZE...\n");
 	return 2;
 }
 
@@ -118,6 +125,52 @@ static void wait_acked(int fd)
 	}
 }
 
+/* Byte i of the stream. */
+static unsigned char pattern(unsigned long long i)
+{
+	if (no_period)
+		return (unsigned char)((unsigned int)(i * 2654435761ULL) >> 24);
+	return (i * 7 + 3) & 0xff;
+}
+
+/* size bytes of the stream from off: one send(), or with -m one sendmsg()
+ * of nr_iovs separately allocated iovecs (so a reader that runs past an
+ * iovec's end reads other bytes) */
+static ssize_t send_one(int fd, unsigned long long off, long size)
+{
+	struct iovec *iov;
+	struct msghdr msg = {0};
+	ssize_t ret = -1;
+	long k, n = nr_iovs ? nr_iovs : 1;
+
+	iov = calloc(n, sizeof(*iov));
+	if (!iov)
+		return -1;
+	for (k = 0; k < n; k++) {
+		long from = size * k / n, to = size * (k + 1) / n;
+		unsigned char *p = malloc(to > from ? to - from : 1);
+
+		if (!p)
+			goto out;
+		for (long j = from; j < to; j++)
+			p[j - from] = pattern(off + j);
+		iov[k].iov_base = p;
+		iov[k].iov_len = to - from;
+	}
+	if (nr_iovs) {
+		msg.msg_iov = iov;
+		msg.msg_iovlen = n;
+		ret = sendmsg(fd, &msg, 0);
+	} else {
+		ret = send(fd, iov[0].iov_base, size, 0);
+	}
+out:
+	for (k = 0; k < n; k++)
+		free(iov[k].iov_base);
+	free(iov);
+	return ret;
+}
+
 /* HOST is numeric (IPv4 or IPv6): no resolver, so static builds work */
 static int do_send(const char *host, const char *port, int nodelay, long wait_ms, int nsizes,
 		   char **sizes)
@@ -153,18 +206,11 @@ static int do_send(const char *host, const char *port, int nodelay, long wait_ms
 	printf("sport %d\n", ntohs(((struct sockaddr_in *)&local)->sin_port));
 	for (int i = 0; i < nsizes; i++) {
 		long size = parse_num(sizes[i], 64L << 20);
-		unsigned char *buf = malloc(size ? size : 1);
-		ssize_t ret;
+		ssize_t ret = send_one(fd, off, size);
 
-		if (!buf)
-			return 1;
-		for (long k = 0; k < size; k++)
-			buf[k] = ((off + k) * 7 + 3) & 0xff;
-		ret = send(fd, buf, size, 0);
 		printf("sent %ld ret %zd\n", size, ret);
 		if (ret > 0)
 			off += ret;
-		free(buf);
 		if (wait_ms) {
 			struct timespec ts = {wait_ms / 1000, (wait_ms % 1000) * 1000000L};
 
@@ -188,11 +234,15 @@ int main(int argc, char **argv)
 		return usage();
 	mode = argv[1];
 	optind = 2;
-	while ((opt = getopt(argc, argv, "n6cw:")) != -1) {
+	while ((opt = getopt(argc, argv, "n6crm:w:")) != -1) {
 		if (opt == 'n')
 			nodelay = 1;
 		else if (opt == 'c')
 			close_now = 1;
+		else if (opt == 'r')
+			no_period = 1;
+		else if (opt == 'm')
+			nr_iovs = parse_num(optarg, 1024) ? parse_num(optarg, 1024) : 1;
 		else if (opt == '6')
 			family = AF_INET6;
 		else if (opt == 'w')

@@ -7,8 +7,11 @@
  * cpu, comm:tid, stage, "ret" for an exit, mechanism): fields that carry
  * nothing for a record (no sequence range, no GSO, no snapshot) are left
  * out rather than printed as zeros. JSON prints every field of the struct
- * under its struct name, so a consumer never has to guess.
+ * under its struct name, so a consumer never has to guess; a field the
+ * trace's ABI did not have yet (meta.abi_version) is left out instead, so
+ * an old trace reads as it always did.
  */
+#include <stdint.h>
 #include <time.h>
 
 #include "dump.h"
@@ -20,6 +23,7 @@ _Static_assert(sizeof(struct tsend_flow) == TSEND_FLOW_SIZE, "tsend_flow");
 _Static_assert(sizeof(struct tsend_send_event) == TSEND_SEND_EVENT_SIZE, "tsend_send_event");
 _Static_assert(sizeof(struct tsend_tcp_event) == TSEND_TCP_EVENT_SIZE, "tsend_tcp_event");
 _Static_assert(sizeof(struct tsend_skb_event) == TSEND_SKB_EVENT_SIZE, "tsend_skb_event");
+_Static_assert(sizeof(struct tsend_data_event) == TSEND_DATA_EVENT_SIZE, "tsend_data_event");
 
 #define DUMP_PAYLOAD_SHOWN 32 /* payload bytes shown as hex in text */
 #define NSEC_PER_SEC	   1000000000ULL
@@ -56,9 +60,34 @@ static const char *kind_name(unsigned int kind)
 		return "tcp";
 	case TSEND_KIND_SKB:
 		return "skb";
+	case TSEND_KIND_DATA:
+		return "data";
 	default:
 		return NULL;
 	}
+}
+
+/* tsend_skb_event.csum: 1 + skb->ip_summed (include/linux/skbuff.h) */
+static const char *csum_name(unsigned int csum)
+{
+	switch (csum) {
+	case 1:
+		return "none";
+	case 2:
+		return "unnecessary";
+	case 3:
+		return "complete";
+	case 4:
+		return "partial";
+	default:
+		return NULL;
+	}
+}
+
+/* The trace's records have fields of ABI abi (no meta: this build's). */
+static bool has_abi(const struct trace_meta *meta, __u32 abi)
+{
+	return !meta || meta->abi_version >= abi;
 }
 
 static const char *phase_name(unsigned int phase)
@@ -171,26 +200,39 @@ static void text_skb(FILE *out, const struct tsend_skb_event *e)
 		fprintf(out, " reason=%d", e->ret);
 	else if (e->h.stage == TSEND_STAGE_NET_DEV_XMIT || e->ret)
 		fprintf(out, " ret=%d", e->ret);
+	if (e->csum) {
+		fputs(" csum=", out);
+		text_enum(out, csum_name(e->csum), e->csum);
+	}
 	if (e->snap_len)
 		fprintf(out, " snap=%u", e->snap_len);
 }
 
+/* " payload=" and the first DUMP_PAYLOAD_SHOWN of n bytes, "…" if more */
+static void text_payload(FILE *out, const __u8 *p, size_t n)
+{
+	if (!n)
+		return;
+	fputs(" payload=", out);
+	print_hex(out, p, n > DUMP_PAYLOAD_SHOWN ? DUMP_PAYLOAD_SHOWN : n);
+	if (n > DUMP_PAYLOAD_SHOWN)
+		fputs("…", out);
+}
+
 static void text_send(FILE *out, const struct tsend_send_event *e, const __u8 *payload)
 {
-	size_t shown = e->payload_len;
-
 	text_flow(out, &e->flow);
 	fprintf(out, " fd=%u size=%llu flags=0x%x", e->fd, (unsigned long long)e->size, e->flags);
 	if (e->h.phase == TSEND_PHASE_EXIT)
 		fprintf(out, " ret=%lld", (long long)e->ret);
-	if (!shown)
-		return;
-	if (shown > DUMP_PAYLOAD_SHOWN)
-		shown = DUMP_PAYLOAD_SHOWN;
-	fputs(" payload=", out);
-	print_hex(out, payload, shown);
-	if (shown < e->payload_len)
-		fputs("…", out);
+	text_payload(out, payload, e->payload_len);
+}
+
+/* More of a send()'s bytes: where they sit in it, and the first of them. */
+static void text_data(FILE *out, const struct tsend_data_event *e, const __u8 *data)
+{
+	fprintf(out, " data off=%llu len=%u", (unsigned long long)e->offset, e->data_len);
+	text_payload(out, data, e->data_len);
 }
 
 static void text_tcp(FILE *out, const struct tsend_tcp_event *e)
@@ -212,6 +254,17 @@ static void text_tcp(FILE *out, const struct tsend_tcp_event *e)
 			e->skb_end_seq, e->skb_len);
 	if (e->h.stage == TSEND_STAGE_TCP_PROBE && e->h.skb)
 		fprintf(out, " ack=%u flags=0x%x", e->skb_ack_seq, e->skb_tcp_flags);
+	/* ABI 3: what tcp_write_xmit paces by, and who holds the socket */
+	if (e->pacing_status == 1 + 1)
+		fprintf(out, " paced=%lluB/s", (unsigned long long)e->pacing_rate);
+	if (e->min_rtt_us)
+		fprintf(out, " min_rtt=%uus", e->min_rtt_us);
+	if (e->owned == 1 + 1)
+		fputs(" owned", out);
+	if (e->ca_state)
+		fprintf(out, " ca=%u sacked=%u lost=%u", e->ca_state, e->sacked_out, e->lost_out);
+	if (e->h.stage == TSEND_STAGE_TCP_WRITE_TIMER)
+		fprintf(out, " pending=%u", e->icsk_pending);
 }
 
 static void text_malformed(FILE *out, const void *rec, __u32 len, const struct trace_meta *meta,
@@ -241,6 +294,9 @@ static void text_record(FILE *out, const union tsend_record *ev, const __u8 *ext
 		break;
 	case TSEND_KIND_SKB:
 		text_skb(out, &ev->skb);
+		break;
+	case TSEND_KIND_DATA:
+		text_data(out, &ev->data, extra);
 		break;
 	default:
 		fprintf(out, " kind=%u size=%u", ev->h.kind, ev->h.size);
@@ -318,7 +374,8 @@ static void json_flow(struct jw *w, const struct tsend_flow *f)
 	fputc('}', w->out);
 }
 
-static void json_skb(struct jw *w, const struct tsend_skb_event *e, const __u8 *snap)
+static void json_skb(struct jw *w, const struct tsend_skb_event *e, const __u8 *snap,
+		     const struct trace_meta *meta)
 {
 	json_flow(w, &e->flow);
 	j_ptr(w, "head", e->head);
@@ -336,6 +393,10 @@ static void json_skb(struct jw *w, const struct tsend_skb_event *e, const __u8 *
 	j_u64(w, "tcp_flags", e->tcp_flags);
 	j_key(w, "seq_valid");
 	fputs(e->seq_valid ? "true" : "false", w->out);
+	if (has_abi(meta, 3)) {
+		j_enum(w, "csum", csum_name(e->csum), e->csum);
+		j_u64(w, "csum_id", e->csum);
+	}
 	j_u64(w, "snap_len", e->snap_len);
 	j_hex(w, "snap", snap, e->snap_len);
 }
@@ -351,7 +412,14 @@ static void json_send(struct jw *w, const struct tsend_send_event *e, const __u8
 	j_hex(w, "payload", payload, e->payload_len);
 }
 
-static void json_tcp(struct jw *w, const struct tsend_tcp_event *e)
+static void json_data(struct jw *w, const struct tsend_data_event *e, const __u8 *data)
+{
+	j_u64(w, "offset", e->offset);
+	j_u64(w, "data_len", e->data_len);
+	j_hex(w, "data", data, e->data_len);
+}
+
+static void json_tcp(struct jw *w, const struct tsend_tcp_event *e, const struct trace_meta *meta)
 {
 	json_flow(w, &e->flow);
 	j_u64(w, "snd_nxt", e->snd_nxt);
@@ -376,6 +444,17 @@ static void json_tcp(struct jw *w, const struct tsend_tcp_event *e)
 	j_enum(w, "state", tcp_state_name(e->state), e->state);
 	j_u64(w, "state_id", e->state);
 	j_u64(w, "nonagle", e->nonagle);
+	if (has_abi(meta, 3)) {
+		j_u64(w, "owned", e->owned);
+		j_u64(w, "pacing_rate", e->pacing_rate);
+		j_u64(w, "pacing_status", e->pacing_status);
+		j_u64(w, "pacing_shift", e->pacing_shift);
+		j_u64(w, "icsk_pending", e->icsk_pending);
+		j_u64(w, "min_rtt_us", e->min_rtt_us);
+		j_u64(w, "ca_state", e->ca_state);
+		j_u64(w, "sacked_out", e->sacked_out);
+		j_u64(w, "lost_out", e->lost_out);
+	}
 }
 
 static void json_malformed(FILE *out, const void *rec, __u32 len, const struct trace_meta *meta,
@@ -406,10 +485,13 @@ static void json_record(FILE *out, const union tsend_record *ev, const __u8 *ext
 		json_send(&w, &ev->send, extra);
 		break;
 	case TSEND_KIND_TCP:
-		json_tcp(&w, &ev->tcp);
+		json_tcp(&w, &ev->tcp, meta);
 		break;
 	case TSEND_KIND_SKB:
-		json_skb(&w, &ev->skb, extra);
+		json_skb(&w, &ev->skb, extra, meta);
+		break;
+	case TSEND_KIND_DATA:
+		json_data(&w, &ev->data, extra);
 		break;
 	}
 	fputs("}\n", out);
@@ -429,7 +511,7 @@ int dump_record(FILE *out, const void *rec, __u32 len, const struct trace_meta *
 		return ferror(out) ? -EIO : -EINVAL;
 	}
 	body = tsend_record_copy(&ev, sizeof(ev), rec, len);
-	/* the checked trailing bytes (snap, payload) follow the struct */
+	/* the checked trailing bytes (snap, payload, data) follow the struct */
 	if (json)
 		json_record(out, &ev, (const __u8 *)rec + body, meta);
 	else
@@ -507,8 +589,12 @@ static void text_header(FILE *out, const struct trace_meta *meta, const struct t
 	tsend_text_str(out, meta->hostname, sizeof(meta->hostname), false);
 	fprintf(out, "\nstarted:  %s UTC (monotonic %s)\ncommand:  ", t, mono);
 	tsend_text_str(out, meta->cmdline, sizeof(meta->cmdline), false);
-	fprintf(out, "\nsnaplen:  %u bytes, payload %u bytes, %u cpus, abi %u\n", meta->snaplen,
-		meta->payload_len, meta->nr_cpus, meta->abi_version);
+	fprintf(out, "\nsnaplen:  %u bytes, payload ", meta->snaplen);
+	if (meta->payload_len == UINT32_MAX) /* --payload all */
+		fputs("all", out);
+	else
+		fprintf(out, "%u bytes", meta->payload_len);
+	fprintf(out, ", %u cpus, abi %u\n", meta->nr_cpus, meta->abi_version);
 	if (stats) {
 		stats_totals(stats, &lost, &untracked);
 		fmt_secs(t, sizeof(t), (__s64)(stats->end_ns - meta->start_ns), 6);

@@ -37,6 +37,8 @@ static inline __u32 tsend_kind_size(unsigned int kind)
 		return sizeof(struct tsend_tcp_event);
 	case TSEND_KIND_SKB:
 		return sizeof(struct tsend_skb_event);
+	case TSEND_KIND_DATA:
+		return sizeof(struct tsend_data_event);
 	default:
 		return 0;
 	}
@@ -54,14 +56,16 @@ static inline __u32 tsend_kind_min_size(unsigned int kind)
 /*
  * Can rec be read as its head says? The head fits, head.size is the record's
  * length, the kind's struct fits (as its oldest ABI wrote it) and the
- * trailing bytes it announces (snap_len, payload_len) are present. A kind
- * this build does not know passes: only its head will be read. Records need
- * not be aligned, so every field is copied out (tsend_record_copy). Returns
- * 0, or -EINVAL with *why set to a static string naming the problem.
+ * trailing bytes it announces (snap_len, payload_len, data_len) are
+ * present. A kind this build does not know passes: only its head will be
+ * read. Records need not be aligned, so every field is copied out
+ * (tsend_record_copy). Returns 0, or -EINVAL with *why set to a static
+ * string naming the problem.
  */
 static inline int tsend_record_check(const void *rec, __u32 len, const char **why)
 {
 	const unsigned char *p = rec;
+	const char *over = NULL;
 	struct tsend_head h;
 	__u32 body;
 	__u16 extra = 0;
@@ -82,13 +86,22 @@ static inline int tsend_record_check(const void *rec, __u32 len, const char **wh
 		*why = "shorter than its kind's struct";
 		return -EINVAL;
 	}
-	if (h.kind == TSEND_KIND_SKB)
+	switch (h.kind) {
+	case TSEND_KIND_SKB:
 		memcpy(&extra, p + offsetof(struct tsend_skb_event, snap_len), sizeof(extra));
-	else if (h.kind == TSEND_KIND_SEND)
+		over = "snap_len runs past the record";
+		break;
+	case TSEND_KIND_SEND:
 		memcpy(&extra, p + offsetof(struct tsend_send_event, payload_len), sizeof(extra));
+		over = "payload_len runs past the record";
+		break;
+	case TSEND_KIND_DATA:
+		memcpy(&extra, p + offsetof(struct tsend_data_event, data_len), sizeof(extra));
+		over = "data_len runs past the record";
+		break;
+	}
 	if (extra > len - body) {
-		*why = h.kind == TSEND_KIND_SKB ? "snap_len runs past the record"
-						: "payload_len runs past the record";
+		*why = over;
 		return -EINVAL;
 	}
 	return 0;
@@ -100,6 +113,7 @@ union tsend_record {
 	struct tsend_send_event send;
 	struct tsend_tcp_event tcp;
 	struct tsend_skb_event skb;
+	struct tsend_data_event data;
 };
 
 /*

@@ -105,6 +105,17 @@ static const struct probe_def defs[] = {
 	{ TSEND_STAGE_TCP_PROBE, "tcp_ack", { "tcp_ack" }, "tcp/tcp_probe", NULL,
 	  NULL, { FENTRY("tcp_ack"), KPROBE("tcp_ack_kprobe"),
 		  TP_BTF("tcp_probe_btf"), RAW_TP("tcp_probe_raw") } },
+	/* the pacing timer (BBR, SO_MAX_PACING_RATE) runs tcp_write_xmit;
+	 * the tracepoint fires for every hrtimer, the program keeps this one */
+	{ TSEND_STAGE_TCP_PACE_KICK, "tcp_pace_kick", { "tcp_pace_kick" },
+	  "timer/hrtimer_expire_entry", NULL, NULL,
+	  { FENTRY("tcp_pace_kick"), KPROBE("tcp_pace_kick_kprobe"),
+	    TP_BTF("tcp_pace_kick_btf"), RAW_TP("tcp_pace_kick_raw") } },
+	/* the retransmit timer: RTO, tail loss probe, zero-window probe */
+	{ TSEND_STAGE_TCP_WRITE_TIMER, "tcp_write_timer", { "tcp_write_timer" },
+	  "timer/timer_expire_entry", NULL, NULL,
+	  { FENTRY("tcp_write_timer"), KPROBE("tcp_write_timer_kprobe"),
+	    TP_BTF("tcp_write_timer_btf"), RAW_TP("tcp_write_timer_raw") } },
 	{ TSEND_STAGE_IP_QUEUE_XMIT, "ip_queue_xmit", { "__ip_queue_xmit" }, NULL,
 	  NULL, "net:net_dev_queue",
 	  { FENTRY("__ip_queue_xmit"), KPROBE("__ip_queue_xmit_kprobe") } },
@@ -203,6 +214,8 @@ struct probes {
 	char *ftrace_funcs; /* available_filter_functions, or kallsyms */
 	size_t ftrace_len;
 	bool kfree_skb_reason;
+	__u64 pace_kick;   /* tcp_pace_kick's address, from kallsyms */
+	__u64 write_timer; /* tcp_write_timer's */
 	struct probe_state st[NR_DEFS];
 	struct trace_probe rows[TRACE_MAX_PROBES];
 	__u32 nr_rows;
@@ -361,6 +374,25 @@ static bool kfree_skb_has_reason(const struct probes *p)
 	return t && btf_is_func_proto(t) && btf_vlen(t) >= 4;
 }
 
+/* A symbol's address in /proc/kallsyms; 0 when absent or hidden (shown as
+ * zeros to those kptr_restrict keeps out). */
+static __u64 kallsyms_addr(const char *name)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	char line[256], sym[128], type;
+	unsigned long long addr, found = 0;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %127s", &addr, &type, sym) == 3 && !strcmp(sym, name)) {
+			found = addr;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
 /* Does this kernel have the function as a traceable symbol? */
 static const char *resolve_symbol(struct probes *p, const struct probe_def *d,
 				  struct probe_state *st)
@@ -380,6 +412,13 @@ static bool rejected(const struct probes *p, const char *prog)
 }
 
 /* Why alternative a cannot be used, or NULL if it can. */
+/* The timer tracepoint programs keep one timer by its function's address. */
+static bool timer_addr_missing(const struct probes *p, const struct probe_def *d)
+{
+	return (d->stage == TSEND_STAGE_TCP_PACE_KICK && !p->pace_kick) ||
+	       (d->stage == TSEND_STAGE_TCP_WRITE_TIMER && !p->write_timer);
+}
+
 static const char *alt_unusable(struct probes *p, const struct probe_def *d, struct probe_state *st,
 				const struct probe_alt *a, char *why, size_t whylen)
 {
@@ -407,10 +446,14 @@ static const char *alt_unusable(struct probes *p, const struct probe_def *d, str
 	case TSEND_MECH_TP_BTF:
 		if (!p->fentry_ok)
 			return "needs fentry (tracing programs)";
+		if (timer_addr_missing(p, d))
+			return "the timer function's address is not in kallsyms";
 		return have_raw_tp(p, d->tp) ? NULL : "no such tracepoint";
 	case TSEND_MECH_RAW_TP:
 		if (!p->raw_tp_ok)
 			return "raw tracepoint programs refused";
+		if (timer_addr_missing(p, d))
+			return "the timer function's address is not in kallsyms";
 		return have_raw_tp(p, d->tp) ? NULL : "no such tracepoint";
 	case TSEND_MECH_TP:
 		if (!p->tracefs_ok)
@@ -532,6 +575,8 @@ struct probes *probes__select(struct bpf_object *obj, const char *btf_path, bool
 	probe_kprobe(p);
 	p->raw_tp_ok = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL) == 1;
 	p->kfree_skb_reason = kfree_skb_has_reason(p);
+	p->pace_kick = kallsyms_addr("tcp_pace_kick");
+	p->write_timer = kallsyms_addr("tcp_write_timer");
 
 	for (size_t i = 0; i < NR_DEFS; i++) {
 		choose(p, i, detail, sizeof(detail));
@@ -566,6 +611,16 @@ struct probes *probes__select(struct bpf_object *obj, const char *btf_path, bool
 bool probes__kfree_skb_has_reason(const struct probes *p)
 {
 	return p->kfree_skb_reason;
+}
+
+__u64 probes__pace_kick(const struct probes *p)
+{
+	return p->pace_kick;
+}
+
+__u64 probes__write_timer(const struct probes *p)
+{
+	return p->write_timer;
 }
 
 static struct bpf_link *attach_one(struct probes *p, size_t i, const char *name, bool exit)

@@ -40,6 +40,10 @@ struct probes *probes__select(struct bpf_object *obj, const char *btf_path, bool
 void probes__keep(struct probes *p, __u64 keep, const char *why);
 /* kfree_skb's tracepoint has a drop reason argument on this kernel. */
 bool probes__kfree_skb_has_reason(const struct probes *p);
+/* tcp_pace_kick's address, which the hrtimer tracepoint programs look for. */
+__u64 probes__pace_kick(const struct probes *p);
+/* tcp_write_timer's, for the timer_list tracepoint programs. */
+__u64 probes__write_timer(const struct probes *p);
 /* Attaches every chosen program. A probe that fails to attach is marked
  * unavailable with the kernel's reason; only "nothing attached" is an error. */
 int probes__attach(struct probes *p);

@@ -23,6 +23,9 @@ _Static_assert(sizeof(struct tsend_tcp_event) == TSEND_TCP_EVENT_SIZE, "tcp");
 _Static_assert(sizeof(struct tsend_skb_event) == TSEND_SKB_EVENT_SIZE, "skb");
 _Static_assert(offsetof(struct tsend_skb_event, data) == TSEND_SKB_EVENT_SIZE, "snap");
 _Static_assert(offsetof(struct tsend_send_event, payload) == TSEND_SEND_EVENT_SIZE, "payload");
+_Static_assert(sizeof(struct tsend_data_event) == TSEND_DATA_EVENT_SIZE, "data");
+_Static_assert(offsetof(struct tsend_data_event, data) == TSEND_DATA_EVENT_SIZE, "data[]");
+_Static_assert(TSEND_DATA_EVENT_SIZE + TSEND_CHUNK_MAX <= TRACE_RECORD_MAX, "chunk");
 
 struct recorder {
 	struct tsend_bpf *skel;
@@ -212,7 +215,9 @@ static void set_filters(struct tsend_bpf *skel, const struct record_opts *o)
 	ro->targ_netns = o->netns;
 	ro->filter_by_sock = task_filter(o);
 	ro->targ_snaplen = o->snaplen > TSEND_DATA_MAX ? TSEND_DATA_MAX : o->snaplen;
+	/* the entry record holds up to TSEND_DATA_MAX, DATA records the rest */
 	ro->targ_payload = o->payload > TSEND_DATA_MAX ? TSEND_DATA_MAX : o->payload;
+	ro->targ_payload_total = o->payload;
 	ro->targ_top = o->top;
 	ro->targ_top_by_flow = o->top_by_flow;
 }
@@ -311,6 +316,8 @@ static struct tsend_bpf *open_skel(const struct record_opts *o, const char *cons
 		goto out_destroy;
 	}
 	skel->rodata->kfree_skb_has_reason = probes__kfree_skb_has_reason(*probes);
+	skel->rodata->targ_pace_kick = probes__pace_kick(*probes);
+	skel->rodata->targ_write_timer = probes__write_timer(*probes);
 	if (o->top)
 		probes__keep(*probes, top_stages(o), "not used by top");
 	set_filters(skel, o);

@@ -39,6 +39,8 @@ static const char *const stage_names[TSEND_STAGE_MAX] = {
 	[TSEND_STAGE_NET_DEV_XMIT] = "net_dev_xmit",
 	[TSEND_STAGE_CONSUME_SKB] = "consume_skb",
 	[TSEND_STAGE_KFREE_SKB] = "kfree_skb",
+	[TSEND_STAGE_TCP_PACE_KICK] = "tcp_pace_kick",
+	[TSEND_STAGE_TCP_WRITE_TIMER] = "tcp_write_timer",
 };
 
 static const char *const mech_names[TSEND_MECH_MAX] = {

@@ -47,6 +47,9 @@ one_run ipv4 loop
 one_run ipv4-nodelay loop -n
 # the largest snapshot and payload tiers load and record too
 TSEND_RECORD_OPTS="--snaplen 1024 --payload 1024" one_run ipv4-tiers loop
+# every byte of every send() (DATA records; record_payload.sh checks them):
+# the frames, the capture and the lifecycles are the same
+TSEND_RECORD_OPTS="--payload all" one_run ipv4-payload-all loop
 
 # IPv6: receiver and sender apart, filtered by --comm instead of a command
 port=$((20000 + RANDOM % 20000))

@@ -6,6 +6,7 @@
  * catches any byte read beyond it.
  */
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,7 @@ static __u32 make_skb(void *buf, __u8 stage, __u64 ts, __u16 snap_len)
 	e.tcp_flags = 0x18; /* PSH ACK */
 	e.seq_valid = 1;
 	e.ifindex = 2;
+	e.csum = 4; /* 1 + CHECKSUM_PARTIAL */
 	e.snap_len = snap_len;
 	memcpy(p, &e, sizeof(e));
 	for (__u32 i = 0; i < snap_len; i++)
@@ -102,6 +104,24 @@ static __u32 make_send(void *buf, __u8 phase, __u64 ts, __u16 payload_len)
 	memcpy(p, &e, sizeof(e));
 	for (__u32 i = 0; i < payload_len; i++)
 		p[sizeof(e) + i] = 'a' + i % 26;
+	return e.h.size;
+}
+
+/* A DATA record: bytes [offset, offset + data_len) of a send(), each
+ * (offset + i) & 0xff; returns its size. */
+static __u32 make_data(void *buf, __u64 ts, __u64 offset, __u16 data_len)
+{
+	struct tsend_data_event e = {};
+	__u8 *p = buf;
+
+	fill_head(&e.h, sizeof(e) + data_len, TSEND_STAGE_SYS_SENDMSG, TSEND_KIND_DATA,
+		  TSEND_PHASE_EXIT, TSEND_MECH_TP, ts);
+	e.h.skb = 0;
+	e.offset = offset;
+	e.data_len = data_len;
+	memcpy(p, &e, sizeof(e));
+	for (__u32 i = 0; i < data_len; i++)
+		p[sizeof(e) + i] = (offset + i) & 0xff;
 	return e.h.size;
 }
 
@@ -289,7 +309,7 @@ static void test_text_skb(void)
 	CHECK(rc == 0);
 	CHECK(s && !strcmp(s, "   0.001234   2 curl:4243 net_dev_start_xmit tp_btf "
 			      "10.0.0.1:5000>10.0.0.2:80 skb=ffff888004a1c200 "
-			      "seq=1-1449 len=1514 [P.] if=2 snap=64\n"));
+			      "seq=1-1449 len=1514 [P.] if=2 csum=partial snap=64\n"));
 	free(s);
 
 	/* net_dev_xmit shows its rc, kfree_skb its reason, GSO its size */
@@ -301,13 +321,15 @@ static void test_text_skb(void)
 	s = dump(buf, len, false, &rc);
 	CHECK(rc == 0);
 	CHECK(s && strstr(s, "   2.000000   2 curl:4243 kfree_skb tp_btf "));
-	CHECK(s && strstr(s, " seq=1-1449 len=1514 [FS.] if=2 gso=1448x3 reason=2\n"));
+	CHECK(s && strstr(s, " seq=1-1449 len=1514 [FS.] if=2 gso=1448x3 reason=2 "
+			     "csum=partial\n"));
 	free(s);
 
 	/* before the start: negative time; no sequence range: no flags */
 	len = make_skb(buf, TSEND_STAGE_NET_DEV_XMIT, START_NS - 10000, 0);
 	((struct tsend_skb_event *)buf)->seq_valid = 0;
 	((struct tsend_skb_event *)buf)->ifindex = 0;
+	((struct tsend_skb_event *)buf)->csum = 0; /* not read: not shown */
 	s = dump(buf, len, false, &rc);
 	CHECK(s && !strcmp(s, "  -0.000010   2 curl:4243 net_dev_xmit tp_btf "
 			      "10.0.0.1:5000>10.0.0.2:80 skb=ffff888004a1c200 "
@@ -335,6 +357,36 @@ static void test_text_send(void)
 	CHECK(s && !strcmp(s, "   0.000001   2 curl:4243 __sys_sendto ret fexit "
 			      "10.0.0.1:5000>10.0.0.2:80 fd=3 size=40 flags=0x40 "
 			      "ret=40 payload=616263\n"));
+	free(s);
+}
+
+static void test_text_data(void)
+{
+	__u8 buf[TSEND_DATA_EVENT_SIZE + TSEND_CHUNK_MAX];
+	__u32 len = make_data(buf, START_NS + 7000, 1024, TSEND_CHUNK_MAX);
+	int rc;
+	char *s = dump(buf, len, false, &rc);
+
+	CHECK(len == TSEND_DATA_EVENT_SIZE + TSEND_CHUNK_MAX);
+	CHECK(rc == 0);
+	/* where the bytes sit in the send(), then the first 32 of them */
+	CHECK(s && !strcmp(s, "   0.000007   2 curl:4243 __sys_sendmsg ret tracepoint "
+			      "data off=1024 len=4096 payload=000102030405060708090a0b0c0d0e0f"
+			      "101112131415161718191a1b1c1d1e1f…\n"));
+	free(s);
+
+	/* a short last chunk: all of it, no ellipsis */
+	len = make_data(buf, START_NS, 70000, 3);
+	s = dump(buf, len, false, &rc);
+	CHECK(rc == 0);
+	CHECK(s && strstr(s, " data off=70000 len=3 payload=707172\n"));
+	free(s);
+
+	/* no bytes: no payload field */
+	len = make_data(buf, START_NS, 5, 0);
+	s = dump(buf, len, false, &rc);
+	CHECK(rc == 0);
+	CHECK(s && strstr(s, " data off=5 len=0\n"));
 	free(s);
 }
 
@@ -399,6 +451,7 @@ static void test_json_skb(void)
 		 "\"seq\":1,\"end_seq\":1449,\"ack_seq\":0,\"gso_type\":0,"
 		 "\"gso_size\":0,\"gso_segs\":0,\"ifindex\":2,\"ret\":0,"
 		 "\"queue\":0,\"tcp_flags\":24,\"seq_valid\":true,"
+		 "\"csum\":\"partial\",\"csum_id\":4,"
 		 "\"snap_len\":3,\"snap\":\"000102\"}\n",
 		 TSEND_STAGE_NET_DEV_START_XMIT, TSEND_MECH_TP_BTF);
 	CHECK(rc == 0);
@@ -432,6 +485,80 @@ static void test_json_send_tcp(void)
 	CHECK(s && strstr(s, "\"srtt_us\":800,"));
 	CHECK(s && strstr(s, "\"state\":\"ESTABLISHED\",\"state_id\":1,"
 			     "\"nonagle\":0}\n"));
+	free(s);
+}
+
+static void test_json_data(void)
+{
+	__u8 buf[TSEND_DATA_EVENT_SIZE + TSEND_CHUNK_MAX];
+	__u32 len = make_data(buf, START_NS + 1, 4294967296ULL, 4);
+	char want[256];
+	int rc;
+	char *s = dump(buf, len, true, &rc);
+
+	CHECK(rc == 0);
+	CHECK(json_line_ok(s));
+	snprintf(want, sizeof(want),
+		 "\"stage\":\"__sys_sendmsg\",\"stage_id\":%d,\"phase\":\"exit\","
+		 "\"mech\":\"tracepoint\",\"mech_id\":%d,\"kind\":\"data\",\"kind_id\":4,"
+		 "\"rec_size\":76,",
+		 TSEND_STAGE_SYS_SENDMSG, TSEND_MECH_TP);
+	CHECK(s && strstr(s, want));
+	/* a 64-bit offset; every byte, not only the first ones */
+	CHECK(s && strstr(s, "\"skb\":\"0x0\",\"offset\":4294967296,\"data_len\":4,"
+			     "\"data\":\"00010203\"}\n"));
+	free(s);
+
+	/* a whole chunk: 4096 bytes as 8192 hex digits */
+	len = make_data(buf, START_NS, 0, TSEND_CHUNK_MAX);
+	s = dump(buf, len, true, &rc);
+	CHECK(rc == 0);
+	CHECK(json_line_ok(s));
+	CHECK(s && strstr(s, "\"data_len\":4096,\"data\":\"000102"));
+	CHECK(s && strstr(s, "fdfeff\"}\n"));
+	free(s);
+}
+
+/* csum: named when known; in JSON only for a trace of ABI 3 or later. */
+static void test_csum(void)
+{
+	__u8 buf[512];
+	__u32 len = make_skb(buf, TSEND_STAGE_NET_DEV_START_XMIT, START_NS, 0);
+	struct trace_meta old = meta;
+	char *s = NULL;
+	size_t n = 0;
+	FILE *f;
+	int rc;
+
+	((struct tsend_skb_event *)buf)->csum = 9; /* a value this build does not know */
+	s = dump(buf, len, false, &rc);
+	CHECK(s && strstr(s, " if=2 csum=9\n"));
+	free(s);
+	s = dump(buf, len, true, &rc);
+	CHECK(json_line_ok(s));
+	CHECK(s && strstr(s, "\"csum\":9,\"csum_id\":9,"));
+	free(s);
+
+	((struct tsend_skb_event *)buf)->csum = 1; /* CHECKSUM_NONE */
+	s = dump(buf, len, false, &rc);
+	CHECK(s && strstr(s, " if=2 csum=none\n"));
+	free(s);
+
+	/* an ABI 2 trace had no csum: its lines stay what they were */
+	old.abi_version = 2;
+	((struct tsend_skb_event *)buf)->csum = 0;
+	f = open_memstream(&s, &n);
+	CHECK(dump_record(f, buf, len, &old, true) == 0);
+	fclose(f);
+	CHECK(json_line_ok(s));
+	CHECK(s && !strstr(s, "csum"));
+	CHECK(s && strstr(s, "\"seq_valid\":true,\"snap_len\":0,"));
+	free(s);
+	/* no meta: this build's ABI */
+	f = open_memstream(&s, &n);
+	CHECK(dump_record(f, buf, len, NULL, true) == 0);
+	fclose(f);
+	CHECK(s && strstr(s, "\"csum\":0,\"csum_id\":0,"));
 	free(s);
 }
 
@@ -511,6 +638,32 @@ static void test_malformed(void)
 	CHECK(s && strstr(s, "\"payload_len runs past the record\""));
 	free(s);
 
+	/* a DATA record shorter than its struct, or data_len past its end */
+	len = make_data(buf, START_NS, 1024, 10);
+	((struct tsend_head *)buf)->size = TSEND_DATA_EVENT_SIZE - 1;
+	s = dump(buf, TSEND_DATA_EVENT_SIZE - 1, false, &rc);
+	CHECK(rc == -EINVAL);
+	CHECK(s &&
+	      strstr(s, "malformed: shorter than its kind's struct (size=71 len=71 kind=4)\n"));
+	free(s);
+	((struct tsend_head *)buf)->size = len - 1;
+	s = dump(buf, len - 1, false, &rc);
+	CHECK(rc == -EINVAL);
+	CHECK(s && strstr(s, "malformed: data_len runs past the record (size=81 len=81 kind=4)\n"));
+	free(s);
+	s = dump(buf, len - 1, true, &rc);
+	CHECK(rc == -EINVAL);
+	CHECK(json_line_ok(s));
+	CHECK(s && strstr(s, "{\"malformed\":\"data_len runs past the record\",\"len\":81,"));
+	free(s);
+	/* bytes after data[] are allowed, as after snap and payload */
+	((struct tsend_head *)buf)->size = len;
+	((struct tsend_data_event *)buf)->data_len = 2;
+	s = dump(buf, len, false, &rc);
+	CHECK(rc == 0);
+	CHECK(s && strstr(s, " data off=1024 len=2 payload=0001\n"));
+	free(s);
+
 	/* a tcp record one byte short of its struct as ABI 1 wrote it */
 	make_tcp(buf, START_NS);
 	((struct tsend_head *)buf)->size = TSEND_TCP_EVENT_SIZE_V1 - 1;
@@ -530,18 +683,27 @@ static void test_malformed(void)
 /* Every record prefix and every bit flip of the header: no crash, 1 line. */
 static void test_truncations(void)
 {
-	__u8 buf[512];
-	__u32 len = make_skb(buf, TSEND_STAGE_NET_DEV_START_XMIT, START_NS, 8);
+	__u8 skb[512], data[512];
+	const struct {
+		__u8 *buf;
+		__u32 len;
+	} recs[] = {
+		{skb, make_skb(skb, TSEND_STAGE_NET_DEV_START_XMIT, START_NS, 8)},
+		{data, make_data(data, START_NS, 1024, 40)},
+	};
 	int rc, bad = 0;
 
-	for (__u32 n = 0; n <= len; n++) {
-		for (int json = 0; json < 2; json++) {
-			char *s = dump(buf, n, json, &rc);
-			char *nl = s ? strchr(s, '\n') : NULL;
+	for (size_t r = 0; r < sizeof(recs) / sizeof(recs[0]); r++) {
+		for (__u32 n = 0; n <= recs[r].len; n++) {
+			for (int json = 0; json < 2; json++) {
+				char *s = dump(recs[r].buf, n, json, &rc);
+				char *nl = s ? strchr(s, '\n') : NULL;
 
-			if (!nl || nl[1] || (json && !json_line_ok(s)) || (rc != 0) != (n != len))
-				bad++;
-			free(s);
+				if (!nl || nl[1] || (json && !json_line_ok(s)) ||
+				    (rc != 0) != (n != recs[r].len))
+					bad++;
+				free(s);
+			}
 		}
 	}
 	CHECK(bad == 0);
@@ -576,7 +738,7 @@ static void test_header(void)
 			      "host:     guest\n"
 			      "started:  2023-11-14 22:13:21.000000 UTC (monotonic 1.000000)\n"
 			      "command:  tsend-trace record -o t.tsend\n"
-			      "snaplen:  128 bytes, payload 0 bytes, 4 cpus, abi 2\n"
+			      "snaplen:  128 bytes, payload 0 bytes, 4 cpus, abi 3\n"
 			      "end:      12 records in 2.500000 s, 7 lost, 1 untracked\n"
 			      "probes:   2\n"
 			      "  func                       mechanism  target (detail below)\n"
@@ -601,6 +763,19 @@ static void test_header(void)
 			     "{\"1\":2,\"3\":5},\"untracked_per_cpu\":{\"0\":1}}"));
 	free(s);
 
+	/* --payload all is stored as UINT32_MAX */
+	m->payload_len = UINT32_MAX;
+	f = open_memstream(&s, &n);
+	CHECK(dump_header(f, m, NULL, false) == 0);
+	fclose(f);
+	CHECK(s && strstr(s, "snaplen:  128 bytes, payload all, 4 cpus, abi 3\n"));
+	free(s);
+	f = open_memstream(&s, &n);
+	CHECK(dump_header(f, m, NULL, true) == 0);
+	fclose(f);
+	CHECK(s && strstr(s, "\"payload_len\":4294967295,"));
+	free(s);
+
 	/* strings without their NUL, counts out of range: still bounded */
 	memset(m->hostname, 'h', sizeof(m->hostname));
 	m->nr_probes = 1000;
@@ -617,10 +792,13 @@ int main(void)
 {
 	test_text_skb();
 	test_text_send();
+	test_text_data();
 	test_text_tcp();
 	test_unknown_values();
 	test_json_skb();
 	test_json_send_tcp();
+	test_json_data();
+	test_csum();
 	test_comm_escaping();
 	test_malformed();
 	test_truncations();
