@@ -39,6 +39,12 @@ CORE_SRCS := $(filter-out $(LOADER_SRCS),$(wildcard userspace/*.c))
 CORE_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(CORE_SRCS))
 LOADER_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(LOADER_SRCS))
 ASAN_CORE_OBJS := $(patsubst %.c,$(OUTPUT)/asan/%.o,$(CORE_SRCS))
+# the replay engine and its output drivers: reads traces through
+# userspace/trace_file.h, never links the loader
+REPLAY_SRCS := $(wildcard replay/*.c replay/drivers/*.c)
+REPLAY_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(REPLAY_SRCS))
+ASAN_REPLAY_OBJS := $(patsubst %.c,$(OUTPUT)/asan/%.o,$(REPLAY_SRCS))
+REPLAY_HDRS := $(wildcard replay/*.h replay/drivers/*.h)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 ASAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/asan/tests/%,$(UNIT_SRCS))
@@ -73,6 +79,7 @@ deps:
 	fi
 
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/obj/userspace $(OUTPUT)/obj/cmd $(OUTPUT)/asan/userspace \
+$(OUTPUT)/obj/replay/drivers $(OUTPUT)/asan/replay/drivers \
 $(OUTPUT)/tests $(OUTPUT)/asan/tests $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
 
@@ -100,9 +107,14 @@ $(OUTPUT)/obj/userspace/%.o: userspace/%.c $(wildcard userspace/*.h) bpf/tsend.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
+$(OUTPUT)/obj/replay/%.o: replay/%.c $(REPLAY_HDRS) $(wildcard userspace/*.h) bpf/tsend.h \
+		| $(OUTPUT)/obj/replay/drivers
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
 $(LOADER_OBJS): $(OUTPUT)/tsend.skel.h
 
-$(OUTPUT)/obj/cmd/%.o: cmd/%.c $(wildcard userspace/*.h) bpf/tsend.h | $(OUTPUT)/obj/cmd
+$(OUTPUT)/obj/cmd/%.o: cmd/%.c $(wildcard userspace/*.h) $(REPLAY_HDRS) bpf/tsend.h | $(OUTPUT)/obj/cmd
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
@@ -114,37 +126,50 @@ $(OUTPUT)/tsend-trace: $(OUTPUT)/obj/cmd/tsend-trace.o $(LOADER_OBJS) $(OUTPUT)/
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+$(OUTPUT)/libreplay.a: $(REPLAY_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
 # replay reads traces through the trace-file module only: no BPF, no libbpf
-$(OUTPUT)/tsend-replay: $(OUTPUT)/obj/cmd/tsend-replay.o $(OUTPUT)/libtsend.a
+$(OUTPUT)/tsend-replay: $(OUTPUT)/obj/cmd/tsend-replay.o $(OUTPUT)/libreplay.a $(OUTPUT)/libtsend.a
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -lz -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ -lz -lm -o $@
 
 $(OUTPUT)/tests/tcp_sender: tests/tcp_sender.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
 
 # Unit tests: plain, and again under ASan+UBSan (clang).
-$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(OUTPUT)/libtsend.a tests/unit/check.h | $(OUTPUT)/tests
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(OUTPUT)/libreplay.a $(OUTPUT)/libtsend.a \
+		tests/unit/check.h | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(OUTPUT)/libtsend.a -lz -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(OUTPUT)/libreplay.a $(OUTPUT)/libtsend.a -lz -lm -o $@
 
 $(OUTPUT)/asan/userspace/%.o: userspace/%.c $(wildcard userspace/*.h) bpf/tsend.h | $(OUTPUT)/asan/userspace
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CLANG) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
-$(OUTPUT)/asan/tests/test_%: tests/unit/test_%.c $(ASAN_CORE_OBJS) tests/unit/check.h | $(OUTPUT)/asan/tests
+$(OUTPUT)/asan/replay/%.o: replay/%.c $(REPLAY_HDRS) $(wildcard userspace/*.h) bpf/tsend.h \
+		| $(OUTPUT)/asan/replay/drivers
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CLANG) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(OUTPUT)/asan/tests/test_%: tests/unit/test_%.c $(ASAN_CORE_OBJS) $(ASAN_REPLAY_OBJS) \
+		tests/unit/check.h | $(OUTPUT)/asan/tests
 	$(call msg,TEST-SAN,$@)
-	$(Q)$(CLANG) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) $< $(ASAN_CORE_OBJS) -lz -o $@
+	$(Q)$(CLANG) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) $< $(ASAN_CORE_OBJS) $(ASAN_REPLAY_OBJS) \
+		-lz -lm -o $@
 
 # libFuzzer targets, one per parser of untrusted input. The OSS-Fuzz macro
 # lets trace_file.c accept bad CRCs so the fuzzer reaches what is behind
 # them; the unit tests cover the CRC checks themselves.
-$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/records.h $(CORE_SRCS) $(wildcard userspace/*.h) | $(OUTPUT)/fuzz
+$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/records.h $(CORE_SRCS) $(REPLAY_SRCS) \
+		$(wildcard userspace/*.h) $(REPLAY_HDRS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(CPPFLAGS) -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
-		$< $(CORE_SRCS) -lz -o $@
+		$< $(CORE_SRCS) $(REPLAY_SRCS) -lz -lm -o $@
 
 unit: $(UNIT_BINS) $(ASAN_UNIT_BINS)
 fuzz: $(FUZZ_BINS)
@@ -165,8 +190,9 @@ lint:
 	$(Q)cppcheck --quiet --enable=warning,style,performance --error-exitcode=1 \
 		--inline-suppr --suppress=missingIncludeSystem -I. -I$(OUTPUT) \
 		--include=/usr/include/bpf/libbpf_common.h \
-		userspace cmd tests/unit tests/tcp_sender.c
-	$(Q)clang-format --dry-run --Werror $(wildcard userspace/*.[ch] cmd/*.c bpf/*.bpf.c bpf/*.h)
+		userspace replay cmd tests/unit tests/tcp_sender.c
+	$(Q)clang-format --dry-run --Werror $(wildcard userspace/*.[ch] replay/*.[ch] replay/drivers/*.[ch] \
+		cmd/*.c bpf/*.bpf.c bpf/*.h)
 
 clean:
 	$(Q)rm -rf $(OUTPUT)
