@@ -18,6 +18,21 @@ for c in record probes dump report pcap skb timeline; do
 done
 expect_exit "tsend-replay --help: exit 0" 0 "$REPLAY" --help
 expect_exit "tsend-replay with no command: exit 2" 2 "$REPLAY"
+expect_exit "tsend-replay run --help: exit 0" 0 "$REPLAY" run --help
+expect_exit "tsend-replay verify --help: exit 0" 0 "$REPLAY" verify --help
+expect_exit "tsend-replay unknown command: exit 2" 2 "$REPLAY" frobnicate
+expect_exit "tsend-replay verify without TRACE: exit 2" 2 "$REPLAY" verify
+expect_exit "tsend-replay verify of a missing file: exit 1" 1 "$REPLAY" verify "$d/missing.trace"
+expect_exit "tsend-replay run of a missing file: exit 1" 1 "$REPLAY" run "$d/missing.trace" \
+	-o "pcap:$d/never.pcap"
+check "tsend-replay run of a missing file: no output left" \
+	[ ! -e "$d/never.pcap" ] && [ ! -e "$d/never.pcap.tmp" ]
+expect_exit "tsend-replay run -o e1000e: (not in this build): exit 1" 1 "$REPLAY" run \
+	"$ROOT/tests/data/loopback.trace" -o e1000e:0000:00:03.0
+# a recording from the 6.1 guest (fentry, two e1000e NICs, TSO): the replay
+# of another kernel's send path, frame for frame
+check "tsend-replay verify: the 6.1/e1000e recording replays identically" \
+	bash -c "'$REPLAY' verify '$ROOT/tests/data/guest-fentry.trace' >/dev/null"
 
 # bad_flag FLAG VALUE: exit 2 and a message naming the flag
 bad_flag() {
@@ -34,7 +49,7 @@ bad_flag --port 70000
 bad_flag --port 80x
 bad_flag --pid -3
 bad_flag --snaplen 5000
-bad_flag --payload 2048
+bad_flag --payload lots
 bad_flag --buffer 12X
 bad_flag --buffer 1K
 bad_flag --duration -1

@@ -64,13 +64,13 @@ tmpdir() {
 	mktemp -d "${TMPDIR:-/tmp}/tsend-test.XXXXXX"
 }
 
-# build_static NAME LOG: the static tsend-trace and tcp_sender a QEMU guest
-# runs, in $static ($BUILD/static); on failure the build log and "FAIL - NAME: static
-# build", and a non-zero return
+# build_static NAME LOG: the static tsend-trace, tsend-replay and tcp_sender a
+# QEMU guest runs, in $static ($BUILD/static); on failure the build log and "FAIL -
+# NAME: static build", and a non-zero return
 build_static() {
 	static=$BUILD/static
 	if ! make -s -C "$ROOT" OUTPUT="$static" STATIC=1 "$static/tsend-trace" \
-		"$static/tests/tcp_sender" >"$2" 2>&1; then
+		"$static/tsend-replay" "$static/tests/tcp_sender" >"$2" 2>&1; then
 		sed 's/^/    /' "$2" | tail -20
 		fail "$1: static build"
 		return 1
@@ -83,7 +83,8 @@ build_static() {
 run_guest() {
 	local rc=0
 	timeout 400 "$ROOT/tests/vm/run-guest.sh" --timeout 300 --script "$2/guest.sh" \
-		--add "$static/tsend-trace" --add "$static/tests/tcp_sender" \
+		--add "$static/tsend-trace" --add "$static/tsend-replay" \
+		--add "$static/tests/tcp_sender" \
 		>"$2/out" 2>"$2/err" || rc=$?
 	grep -E '^(ok|FAIL) - ' "$2/out"
 	if [ "$rc" != 0 ] || ! grep -q '^ok - ' "$2/out"; then
