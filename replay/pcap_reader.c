@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "pcap_reader.h"
+#include "../userspace/msg.h"
 
 #define PCAP_MAGIC_US	  0xa1b2c3d4U
 #define PCAP_MAGIC_NS	  0xa1b23c4dU
@@ -76,10 +77,7 @@ struct pcap_reader {
 static void reader_vmsg(const struct pcap_reader *r, char *dst, __u64 off, const char *fmt,
 			va_list ap)
 {
-	int n = snprintf(dst, MSG_MAX, "%s: offset %llu: ", r->name, (unsigned long long)off);
-
-	if (n >= 0 && n < MSG_MAX)
-		vsnprintf(dst + n, MSG_MAX - n, fmt, ap);
+	msg_at(dst, MSG_MAX, r->name, off, fmt, ap);
 }
 
 /* Records an error at the record starting at off; it sticks. */

@@ -570,6 +570,20 @@ static int finish_sock(struct replay_sock *s)
 	return 0;
 }
 
+/* send()s whose exit the trace did not hold */
+static void free_open_sends(struct u64map *open)
+{
+	for (size_t i = 0; i < open->nr_slots; i++) {
+		struct open_send *o = open->slots[i].val;
+
+		if (open->slots[i].key && o) {
+			free(o->buf);
+			free(o);
+		}
+	}
+	u64map_free(open);
+}
+
 static struct replay_input *read_all(struct trace_reader *tr, const char *name, char *err,
 				     size_t errlen)
 {
@@ -624,28 +638,12 @@ static struct replay_input *read_all(struct trace_reader *tr, const char *name, 
 		if (finish_sock(r.in->socks[i]))
 			goto nomem;
 	u64map_free(&r.socks);
-	for (size_t i = 0; i < r.open.nr_slots; i++) {
-		struct open_send *o = r.open.slots[i].val;
-
-		if (r.open.slots[i].key && o) {
-			free(o->buf);
-			free(o);
-		}
-	}
-	u64map_free(&r.open);
+	free_open_sends(&r.open);
 	return r.in;
 nomem:
 	snprintf(err, errlen, "%s: out of memory at record %llu", name, (unsigned long long)r.rec);
 fail:
-	for (size_t i = 0; i < r.open.nr_slots; i++) {
-		struct open_send *o = r.open.slots[i].val;
-
-		if (r.open.slots[i].key && o) {
-			free(o->buf);
-			free(o);
-		}
-	}
-	u64map_free(&r.open);
+	free_open_sends(&r.open);
 	u64map_free(&r.socks);
 	replay_input__free(r.in);
 	return NULL;

@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # make demo: record a loopback TCP workload of known sizes with tsend-trace,
 # then show how it was watched, the first events, one send()'s story and the
-# report.
+# report; then replay it with tsend-replay, verified against the kernel's
+# frames, into a pcap.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 TRACE=$BUILD/tsend-trace
+REPLAY=$BUILD/tsend-replay
 if [ "$(id -u)" != 0 ]; then
 	echo "make demo: recording needs root (BPF); run it as root" >&2
 	exit 1
@@ -19,7 +21,8 @@ echo "== how each send-path function is watched on $(uname -r)"
 "$TRACE" probes | grep -v "inline: no symbol"
 echo
 echo "== recording: tcp_sender sends ${sizes[*]} bytes over 127.0.0.1:$port"
-"$TRACE" record -o "$out" -P "$port" -- "$BUILD/tests/tcp_sender" loop "$port" "${sizes[@]}"
+"$TRACE" record -o "$out" --payload all -P "$port" -- "$BUILD/tests/tcp_sender" loop "$port" \
+	"${sizes[@]}"
 echo
 echo "== the first 12 events (tsend-trace dump $out)"
 "$TRACE" dump "$out" | head -12 | cut -c1-160
@@ -29,3 +32,9 @@ echo "== the 70000-byte send() and the frames that carried it (tsend-trace skb -
 echo
 echo "== tsend-trace report $out"
 "$TRACE" report "$out"
+echo
+echo "== the send path re-run in userspace: tsend-replay verify $out"
+"$REPLAY" verify "$out" || echo "(verify found differences: listed above)"
+echo
+echo "== the frames it makes, as a NIC puts them on the wire (tsend-replay run)"
+"$REPLAY" run "$out" -o "pcap:$BUILD/demo.pcap"

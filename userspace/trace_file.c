@@ -28,6 +28,7 @@
 
 #include "../bpf/tsend.h"
 #include "trace_file.h"
+#include "msg.h"
 
 _Static_assert(sizeof(struct tsend_head) == TSEND_HEAD_SIZE,
 	       "struct tsend_head changed: update bpf/tsend.h");
@@ -637,10 +638,7 @@ struct trace_reader {
 static void reader_vmsg(const struct trace_reader *r, char *dst, __u64 off, const char *fmt,
 			va_list ap)
 {
-	int n = snprintf(dst, MSG_MAX, "%s: offset %llu: ", r->name, (unsigned long long)off);
-
-	if (n >= 0 && n < MSG_MAX)
-		vsnprintf(dst + n, MSG_MAX - n, fmt, ap);
+	msg_at(dst, MSG_MAX, r->name, off, fmt, ap);
 }
 
 /* Records an error; every later __next returns it again. */

@@ -98,7 +98,7 @@ sizes=$(rep 200 100) record6 ipv6-small
 # (--comm; -- COMMAND would follow one process only, -P one port)
 comm=tsr$$
 cp "$SENDER" "$d/$comm"
-"$TRACE" record -o "$d/flows3.trace" --snaplen 256 --payload 1024 -c "$comm" -D 60 \
+"$TRACE" record -o "$d/flows3.trace" --snaplen 256 --payload all -c "$comm" -D 60 \
 	2>"$d/flows3.rec.err" &
 rec=$!
 if wait_attached "$d/flows3.rec.err"; then

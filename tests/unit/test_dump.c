@@ -484,7 +484,8 @@ static void test_json_send_tcp(void)
 			     "\"daddr\":\"2001:db8::2\",\"dport\":5555}"));
 	CHECK(s && strstr(s, "\"srtt_us\":800,"));
 	CHECK(s && strstr(s, "\"state\":\"ESTABLISHED\",\"state_id\":1,"
-			     "\"nonagle\":0}\n"));
+			     "\"nonagle\":0,\"owned\":0,\"pacing_rate\":0,"));
+	CHECK(s && strstr(s, "\"ca_state\":0,\"sacked_out\":0,\"lost_out\":0}\n"));
 	free(s);
 }
 

@@ -35,6 +35,7 @@
 #include "../../userspace/dump.h"
 #include "../../userspace/trace_file.h"
 #include "check.h"
+#include "net_ref.h"
 
 #define FRAME_CAP (256 * 1024)
 #define MAX_FLOWS 16
@@ -114,29 +115,6 @@ static int find_data_dir(void)
 		}
 	}
 	return -1;
-}
-
-/* ---- our own frame checks: RFC 1071 done the plain way ---- */
-
-static __u16 ref_sum(const __u8 *p, size_t len, __u64 sum)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (__u32)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (__u32)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)sum;
-}
-
-static __u16 rd16(const __u8 *p)
-{
-	return (__u16)(p[0] << 8 | p[1]);
-}
-
-static __u32 rd32(const __u8 *p)
-{
-	return (__u32)p[0] << 24 | (__u32)p[1] << 16 | (__u32)p[2] << 8 | p[3];
 }
 
 struct pkt {

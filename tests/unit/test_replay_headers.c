@@ -26,34 +26,12 @@
 #include "../../replay/socket.h"
 #include "../../replay/tcp_offload.h"
 #include "check.h"
+#include "net_ref.h"
 
 #define TH_FIN 0x01
 #define TH_PSH 0x08
 #define TH_ACK 0x10
 #define TH_CWR 0x80
-
-/* ---- our own checksum ---- */
-
-static __u16 ref_sum(const __u8 *p, size_t len, __u64 sum)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (__u32)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (__u32)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)sum;
-}
-
-static __u16 rd16(const __u8 *p)
-{
-	return (__u16)(p[0] << 8 | p[1]);
-}
-
-static __u32 rd32(const __u8 *p)
-{
-	return (__u32)p[0] << 24 | (__u32)p[1] << 16 | (__u32)p[2] << 8 | p[3];
-}
 
 static void wr16(__u8 *p, __u16 v)
 {
@@ -579,7 +557,8 @@ static void check_segments(const struct rframe *f, const struct rframe *seg, siz
 			__u64 ps = v6 ? ref_pseudo(bip + 8, bip + 24, 16, tcp_len)
 				      : ref_pseudo(bip + 12, bip + 16, 4, tcp_len);
 
-			CHECK(!memcmp(buf + s->head_len, s->rs->bytes[0].data + s->payload_off, plen));
+			CHECK(!memcmp(buf + s->head_len, s->rs->bytes[0].data + s->payload_off,
+				      plen));
 			CHECK_EQ_U64(ref_sum(buf + s->l4, tcp_len, ps), 0xffff);
 			CHECK(!memcmp(buf, s->head, s->l4 + 16));
 		}
