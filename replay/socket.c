@@ -354,7 +354,7 @@ static int on_sendmsg_locked(struct reader *r, const struct tsend_tcp_event *e)
 			s->seq0 = e->write_seq;
 			s->seq0_set = true;
 			snd->seq = 0;
-		} else if (s->nr_sends > 1) {
+		} else if (o->send > 0) {
 			/* sequence numbers wrap; the stream does not */
 			const struct rs_send *prev = &s->sends[o->send - 1];
 			__u64 prev_end = prev->seq + (prev->ret > 0 ? (__u64)prev->ret : 0);

@@ -122,6 +122,7 @@ static __u32 tcp_tso_segs(const struct tcp_sock *tp, __u32 mss_now)
 {
 	__u64 gso_max = sk_gso_max_size(tp), rate = tp->pacing_rate, bytes;
 	__u32 min_rtt = tp->min_rtt_us ? tp->min_rtt_us : tp->srtt_us >> 3, r, min_tso = 2, segs;
+	unsigned int shift;
 
 	if (!tp->pacing_status) {
 		__u32 cwnd = tp->snd_cwnd > tp->packets_out ? tp->snd_cwnd : tp->packets_out;
@@ -132,7 +133,9 @@ static __u32 tcp_tso_segs(const struct tcp_sock *tp, __u32 mss_now)
 	} else if (tp->pacing_status == 1 + 1 && rate < 1200000 / 8) {
 		min_tso = 1; /* bbr_min_tso_segs() */
 	}
-	bytes = rate == ~0ULL ? gso_max : rate >> (tp->pacing_shift ? tp->pacing_shift : 10);
+	/* sk_pacing_shift is 10 unless a driver lowered it (wifi: 8) */
+	shift = tp->pacing_shift && tp->pacing_shift < 32 ? tp->pacing_shift : 10;
+	bytes = rate == ~0ULL ? gso_max : rate >> shift;
 	r = min_rtt >> 9;
 	if (r < 32)
 		bytes += gso_max >> r;

@@ -79,7 +79,8 @@ static void test_checksum(void)
 	__u8 hdr[20], *big;
 
 	CHECK_EQ_U64(csum_fold16(csum_partial(rfc, 8, 0)), 0xddf2);
-	CHECK_EQ_U64(csum_partial(rfc, 8, 0), 0x2ddf0);
+	/* the running sum is any value that folds to it (a wider word sum) */
+	CHECK_EQ_U64(csum_fold16(csum_partial(rfc, 8, 0)), csum_fold16(0x2ddf0));
 	/* a running sum continued at an even offset */
 	CHECK_EQ_U64(csum_fold16(csum_partial(rfc + 4, 4, csum_partial(rfc, 4, 0))), 0xddf2);
 	CHECK_EQ_U64(csum_fold16(csum_partial(rfc + 2, 6, csum_partial(rfc, 2, 0))), 0xddf2);
