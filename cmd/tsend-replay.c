@@ -339,9 +339,11 @@ static void summary(const struct args *a, const struct xmit_stats *st, const str
 		struct replay_summary s;
 
 		replay__summary(r, &s);
-		fprintf(stderr, "; %llu flows, %llu send() calls, %llu frames passed through",
-			(unsigned long long)s.socks, (unsigned long long)s.sends,
-			(unsigned long long)s.passthrough);
+		fprintf(stderr,
+			"; %llu flows (%llu with send() calls), %llu send() calls, %llu frames "
+			"passed through",
+			(unsigned long long)s.socks, (unsigned long long)s.modeled_socks,
+			(unsigned long long)s.sends, (unsigned long long)s.passthrough);
 		if (s.unknown_payload_frames)
 			fprintf(stderr,
 				"; %llu frames carry payload the trace did not keep (zeros; "

@@ -102,7 +102,8 @@ static void apply_state(struct tcp_sock *tp, const struct rs_state *st)
 /* The socket as its first send() found it. */
 static void tcp_init_sock(struct tcp_sock *tp, const struct rs_state *st)
 {
-	tp->write_seq = tp->pushed_seq = st->write_seq;
+	tp->write_seq = st->write_seq;
+	tp->pushed_seq = st->pushed_seq;
 	tp->snd_nxt = st->snd_nxt;
 	tp->snd_una = tp->snd_sml = st->snd_una;
 	tp->max_window = st->snd_wnd;

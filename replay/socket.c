@@ -77,7 +77,7 @@ static bool flow_known(const struct tsend_flow *f)
 	return (f->family == 2 || f->family == 10) && f->sport && f->dport;
 }
 
-static struct replay_sock *sock_of(struct reader *r, const struct tsend_flow *f, __u64 sk)
+static struct replay_sock *sock_of(struct reader *r, const struct tsend_flow *f)
 {
 	struct tsend_flow key = *f;
 	struct replay_sock *s, **socks;
@@ -98,7 +98,6 @@ static struct replay_sock *sock_of(struct reader *r, const struct tsend_flow *f,
 		return NULL;
 	}
 	s->flow = key;
-	s->sk = sk;
 	r->in->socks = socks;
 	socks[r->in->nr_socks++] = s;
 	return s;
@@ -164,7 +163,6 @@ static int close_send(struct reader *r, __u32 tid, struct open_send *o, __s64 re
 	int err = 0;
 
 	snd->ret = ret;
-	snd->done = true;
 	if (o->last_in != SIZE_MAX) {
 		/* the last loop copied what the earlier ones did not */
 		s->in[o->last_in].copy = n > o->copied ? (__u32)(n - o->copied) : 0;
@@ -222,8 +220,7 @@ static int keep_bytes(struct open_send *o, __u64 off, const __u8 *p, __u32 n)
 	return 0;
 }
 
-static struct open_send *open_send(struct reader *r, struct replay_sock *s, __u32 tid,
-				   const struct tsend_head *h, __u64 size, __u32 flags)
+static struct open_send *open_send(struct reader *r, struct replay_sock *s, __u32 tid, __u32 flags)
 {
 	struct open_send *o = calloc(1, sizeof(*o));
 	struct rs_send *snd;
@@ -238,9 +235,6 @@ static struct open_send *open_send(struct reader *r, struct replay_sock *s, __u3
 	o->last_in = SIZE_MAX;
 	snd = &s->sends[o->send];
 	memset(snd, 0, sizeof(*snd));
-	snd->ts = h->ts;
-	snd->rec = r->rec;
-	snd->size = size;
 	snd->flags = flags;
 	return o;
 }
@@ -279,8 +273,8 @@ static int on_send(struct reader *r, const struct tsend_send_event *e, const __u
 	}
 	if (o || !flow_known(&e->flow))
 		return 0; /* an inner stage of the same send() */
-	s = sock_of(r, &e->flow, e->h.sk);
-	if (!s || !(o = open_send(r, s, e->h.tid, &e->h, e->size, e->flags)))
+	s = sock_of(r, &e->flow);
+	if (!s || !(o = open_send(r, s, e->h.tid, e->flags)))
 		return -ENOMEM;
 	o->stage = e->h.stage;
 	if (e->payload_len && sizeof(*e) + e->payload_len <= len)
@@ -331,7 +325,7 @@ static int on_sendmsg_locked(struct reader *r, const struct tsend_tcp_event *e)
 {
 	__u64 tid = e->h.tid ? e->h.tid : ~0ULL;
 	struct open_send *o = u64map_get(&r->open, tid);
-	struct replay_sock *s = sock_of(r, &e->flow, e->h.sk);
+	struct replay_sock *s = sock_of(r, &e->flow);
 	struct rs_send *snd;
 	struct rin *in;
 
@@ -341,7 +335,7 @@ static int on_sendmsg_locked(struct reader *r, const struct tsend_tcp_event *e)
 		return fail(r, -EINVAL, "%s: tcp_sendmsg_locked on another socket than its send()",
 			    "thread");
 	/* write(), sendfile(): no send() record, the bytes stay unknown */
-	if (!o && !(o = open_send(r, s, e->h.tid, &e->h, e->msg_left, 0)))
+	if (!o && !(o = open_send(r, s, e->h.tid, 0)))
 		return -ENOMEM;
 	snd = &s->sends[o->send];
 	if (o->last_in == SIZE_MAX) {
@@ -393,7 +387,7 @@ static int on_tcp(struct reader *r, const struct tsend_tcp_event *e)
 		if (err)
 			return err;
 	}
-	s = sock_of(r, &e->flow, e->h.sk);
+	s = sock_of(r, &e->flow);
 	if (!s)
 		return -ENOMEM;
 	if (e->h.stage == TSEND_STAGE_TCP_PROBE) {
@@ -420,7 +414,7 @@ static int on_tcp(struct reader *r, const struct tsend_tcp_event *e)
 
 static int on_frame(struct reader *r, const struct tsend_skb_event *e, const __u8 *rec)
 {
-	struct replay_sock *s = sock_of(r, &e->flow, e->h.sk);
+	struct replay_sock *s = sock_of(r, &e->flow);
 	struct rs_frame *f;
 	__u32 plen;
 
@@ -461,7 +455,7 @@ static int on_retransmit(struct reader *r, const struct tsend_skb_event *e)
 
 	if (!e->seq_valid)
 		return 0;
-	s = sock_of(r, &e->flow, e->h.sk);
+	s = sock_of(r, &e->flow);
 	in = s ? add_in(r, s, RIN_RETRANS, e->h.ts) : NULL;
 	if (!in)
 		return -ENOMEM;

@@ -66,13 +66,9 @@ struct rin {
 };
 
 struct rs_send {
-	__u64 ts;
-	__u64 rec;
-	__u64 size;  /* asked for */
 	__s64 ret;   /* bytes taken or -errno */
 	__u32 flags; /* MSG_* */
 	__u64 seq;   /* offset of its first byte in the socket's stream */
-	bool done;   /* its exit was recorded */
 };
 
 /* A frame the kernel handed the driver (net_dev_start_xmit). */
@@ -91,7 +87,6 @@ struct rs_frame {
 
 struct replay_sock {
 	struct tsend_flow flow;
-	__u64 sk;
 	struct rin *in;
 	size_t nr_in, cap_in;
 	struct rs_send *sends;
