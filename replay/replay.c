@@ -290,6 +290,8 @@ static int run_sock(struct replay *r, struct replay_sock *rs)
 			break;
 		case RIN_PACE:
 			apply_state(&tp, &in->st);
+			if (in->st.owned)
+				tp.owned = in->st.owned == 2;
 			tp.pacing_timer = false;
 			tcp_tsq_handler(&tp);
 			break;
