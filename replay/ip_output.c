@@ -15,13 +15,6 @@
 #include "ip_output.h"
 #include "tcp.h"
 
-static bool first_header(const struct tcp_sock *tp, struct frame_hdr *h)
-{
-	const struct replay_sock *rs = tp->rs;
-
-	return rs->nr_frames && frame_parse(rs->frames[0].snap, rs->frames[0].snap_len, h);
-}
-
 /* mirrors ip_select_ident_segs(), include/net/ip.h, v6.1: a connected
  * socket with DF set numbers its frames from inet_id, segs at a time */
 static __u16 ip_select_ident_segs(struct tcp_sock *tp, __u16 segs, __u64 departure, bool *seeded)
@@ -46,8 +39,8 @@ static __u16 ip_select_ident_segs(struct tcp_sock *tp, __u16 segs, __u64 departu
 		tp->inet_id += f->gso_segs > 1 ? f->gso_segs : 1;
 	}
 	*seeded = false;
-	if (!tp->inet_id_set && first_header(tp, &h)) {
-		tp->inet_id = h.ip_id;
+	if (!tp->inet_id_set && tp->first_ok) {
+		tp->inet_id = tp->first.ip_id;
 		tp->inet_id_set = true;
 		*seeded = true;
 	}
@@ -59,17 +52,15 @@ static __u16 ip_select_ident_segs(struct tcp_sock *tp, __u16 segs, __u64 departu
 void ip_queue_xmit(struct tcp_sock *tp, struct sk_buff *skb)
 {
 	const struct tsend_flow *fl = &tp->rs->flow;
+	const struct frame_hdr *first = &tp->first;
 	__u32 tot = SKB_HEAD_MAX - skb->data + skb->len;
-	struct frame_hdr first;
 	size_t idx;
 	const struct rs_frame *pair = tcp_pair_frame(tp, &idx);
 	__u64 departure = idx != SIZE_MAX ? pair->ts : tp->now;
 	__u8 *ip;
 
-	if (!first_header(tp, &first))
-		memset(&first, 0, sizeof(first));
 	if (fl->family == 10) {
-		__u32 w = 6U << 28 | (__u32)first.tos << 20 | first.flowlabel;
+		__u32 w = 6U << 28 | (__u32)first->tos << 20 | first->flowlabel;
 
 		ip = skb_push(skb, 40);
 		ip[0] = (__u8)(w >> 24);
@@ -79,7 +70,7 @@ void ip_queue_xmit(struct tcp_sock *tp, struct sk_buff *skb)
 		ip[4] = (__u8)(tot >> 8);
 		ip[5] = (__u8)tot;
 		ip[6] = 6;
-		ip[7] = first.ttl;
+		ip[7] = first->ttl;
 		memcpy(ip + 8, fl->saddr, 16);
 		memcpy(ip + 24, fl->daddr, 16);
 	} else {
@@ -90,14 +81,14 @@ void ip_queue_xmit(struct tcp_sock *tp, struct sk_buff *skb)
 					  &skb->id_seeded);
 		ip = skb_push(skb, 20);
 		ip[0] = 0x45;
-		ip[1] = first.tos;
+		ip[1] = first->tos;
 		ip[2] = (__u8)(tot >> 8);
 		ip[3] = (__u8)tot;
 		ip[4] = (__u8)(id >> 8);
 		ip[5] = (__u8)id;
-		ip[6] = (__u8)((first.frag_off & 0x4000) >> 8);
+		ip[6] = (__u8)((first->frag_off & 0x4000) >> 8);
 		ip[7] = 0;
-		ip[8] = first.ttl;
+		ip[8] = first->ttl;
 		ip[9] = 6;
 		ip[10] = ip[11] = 0;
 		memcpy(ip + 12, fl->saddr, 4);

@@ -391,32 +391,17 @@ static int ng_packet(struct pcap_reader *r, __u64 start, const struct ng_packet 
 	return 1;
 }
 
-static int ng_epb(struct pcap_reader *r, __u64 start, const __u8 *body, __u32 n,
-		  struct replay_frame *f)
+/* An enhanced packet block, or the obsolete packet block, whose interface
+ * field is 16 bits followed by a 16-bit drops count: the rest is the same. */
+static int ng_timed_packet(struct pcap_reader *r, __u64 start, const __u8 *body, __u32 n,
+			   bool obsolete, struct replay_frame *f)
 {
 	if (n < 20)
-		return reader_fail(r, start, -EBADMSG, "enhanced packet block of %u bytes", n + 12);
+		return reader_fail(r, start, -EBADMSG, "%spacket block of %u bytes",
+				   obsolete ? "" : "enhanced ", n + 12);
 	return ng_packet(r, start,
 			 &(struct ng_packet){
-				 .iface = rd32(r, body),
-				 .has_ts = true,
-				 .ts = (__u64)rd32(r, body + 4) << 32 | rd32(r, body + 8),
-				 .caplen = rd32(r, body + 12),
-				 .origlen = rd32(r, body + 16),
-				 .data = body + 20,
-				 .room = n - 20,
-			 },
-			 f);
-}
-
-static int ng_opb(struct pcap_reader *r, __u64 start, const __u8 *body, __u32 n,
-		  struct replay_frame *f)
-{
-	if (n < 20)
-		return reader_fail(r, start, -EBADMSG, "packet block of %u bytes", n + 12);
-	return ng_packet(r, start,
-			 &(struct ng_packet){
-				 .iface = rd16(r, body), /* then a 16-bit drops count */
+				 .iface = obsolete ? rd16(r, body) : rd32(r, body),
 				 .has_ts = true,
 				 .ts = (__u64)rd32(r, body + 4) << 32 | rd32(r, body + 8),
 				 .caplen = rd32(r, body + 12),
@@ -514,9 +499,9 @@ static int ng_block(struct pcap_reader *r, __u64 start, __u32 type_raw, struct r
 	case PCAPNG_IDB:
 		return ng_idb(r, start, body, len - 12);
 	case PCAPNG_EPB:
-		return ng_epb(r, start, body, len - 12, f);
+		return ng_timed_packet(r, start, body, len - 12, false, f);
 	case PCAPNG_OPB:
-		return ng_opb(r, start, body, len - 12, f);
+		return ng_timed_packet(r, start, body, len - 12, true, f);
 	case PCAPNG_SPB:
 		return ng_spb(r, start, body, len - 12, f);
 	}

@@ -236,6 +236,10 @@ static int run_sock(struct replay *r, struct replay_sock *rs)
 	tp.opts = &r->opts;
 	tp.kver = r->in->kver;
 	tp.rs_pace_kicks = r->in->pace_kicks;
+	tp.first_ok =
+		rs->nr_frames && frame_parse(rs->frames[0].snap, rs->frames[0].snap_len, &tp.first);
+	if (!tp.first_ok)
+		memset(&tp.first, 0, sizeof(tp.first));
 	dev_features(&tp);
 	first_copy = calloc(rs->nr_sends ? rs->nr_sends : 1, 2 * sizeof(*first_copy));
 	if (!first_copy)

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "frame.h"
 #include "sch_fq.h"
 #include "skbuff.h"
 #include "socket.h"
@@ -70,6 +71,10 @@ struct tcp_sock {
 	__u32 dev_gso_max;	      /* and software GSO cut those this long or longer */
 	bool dev_csum;		      /* and filled the TCP checksum */
 	struct fq_flow fq;	      /* --qdisc fq: this socket's pacing */
+	/* the headers of the socket's first frame: its TTL, TOS, DF, flow
+	 * label, first IP ID and neighbour, read once (first_ok: they parse) */
+	struct frame_hdr first;
+	bool first_ok;
 	__u16 inet_id;
 	bool inet_id_set;
 	size_t next_frame; /* faithful: the kernel frame the next one pairs with */

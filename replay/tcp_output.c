@@ -280,7 +280,7 @@ static bool tcp_tso_should_defer(const struct tcp_sock *tp, const struct sk_buff
 const struct rs_frame *tcp_pair_frame(const struct tcp_sock *tp, size_t *idx)
 {
 	const struct replay_sock *rs = tp->rs;
-	const struct rs_frame *best = NULL;
+	size_t lo, hi;
 
 	if (!replay_opts__what_if(tp->opts)) {
 		for (size_t i = tp->next_frame; i < rs->nr_frames; i++) {
@@ -290,10 +290,20 @@ const struct rs_frame *tcp_pair_frame(const struct tcp_sock *tp, size_t *idx)
 			}
 		}
 	}
+	/* frames are in time order: the last one at or before now, by
+	 * bisection (a what-if replay asks this for every frame it makes) */
 	*idx = SIZE_MAX;
-	for (size_t i = 0; i < rs->nr_frames && (!best || rs->frames[i].ts <= tp->now); i++)
-		best = &rs->frames[i];
-	return best;
+	lo = 0;
+	hi = rs->nr_frames;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (rs->frames[mid].ts <= tp->now)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return rs->nr_frames ? &rs->frames[lo ? lo - 1 : 0] : NULL;
 }
 
 static __u8 *put32(__u8 *p, __u32 v)

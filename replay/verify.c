@@ -15,11 +15,19 @@ enum judge {
 	INPUT,	  /* the replay takes it from the recording */
 };
 
+/* Where a field exists, and when it is an input after all. */
+enum field_flags {
+	F_TCP_OPTS = 1, /* needs the whole TCP header in the snap */
+	F_V4 = 2,	/* IPv4 only */
+	F_V6 = 4,	/* IPv6 only */
+	F_SEEDED = 8,	/* an input on the frame whose IP ID seeded the counter */
+};
+
 struct field {
 	const char *name;
 	enum judge judge;
 	__u64 (*get)(const struct frame_hdr *h);
-	bool tcp; /* needs the whole TCP header in the snap */
+	unsigned int flags;
 };
 
 #define GETTER(fname, expr)                                                                        \
@@ -108,35 +116,35 @@ GETTER(tcp_tsecr, h->tsecr)
 GETTER(tcp_sack, sack_hash(h))
 
 static const struct field fields[] = {
-	{"eth.dst", INPUT, get_eth_dst, false},
-	{"eth.src", INPUT, get_eth_src, false},
-	{"eth.type", VERIFIED, get_eth_type, false},
-	{"ip.version", VERIFIED, get_ip_version, false},
-	{"ip.ihl", VERIFIED, get_ip_ihl, false},
-	{"ip.tos", INPUT, get_ip_tos, false},
-	{"ip.len", VERIFIED, get_ip_len, false},
-	{"ip.id", VERIFIED, get_ip_id, false},
-	{"ip.df", INPUT, get_ip_df, false},
-	{"ip.frag", VERIFIED, get_ip_frag, false},
-	{"ip.ttl", INPUT, get_ip_ttl, false},
-	{"ip.proto", VERIFIED, get_ip_proto, false},
-	{"ip.checksum", VERIFIED, get_ip_csum, false},
-	{"ip6.flowlabel", INPUT, get_ip_flowlabel, false},
-	{"ip.src", VERIFIED, get_ip_saddr, false},
-	{"ip.dst", VERIFIED, get_ip_daddr, false},
-	{"tcp.sport", VERIFIED, get_tcp_sport, false},
-	{"tcp.dport", VERIFIED, get_tcp_dport, false},
-	{"tcp.seq", VERIFIED, get_tcp_seq, false},
-	{"tcp.ack", INPUT, get_tcp_ack, false},
-	{"tcp.doff", VERIFIED, get_tcp_doff, false},
-	{"tcp.flags", VERIFIED, get_tcp_flags, false},
-	{"tcp.window", INPUT, get_tcp_window, false},
-	{"tcp.checksum", VERIFIED, get_tcp_csum, false},
-	{"tcp.urg", VERIFIED, get_tcp_urg, false},
-	{"tcp.options", VERIFIED, get_tcp_options, true},
-	{"tcp.tsval", INPUT, get_tcp_tsval, true},
-	{"tcp.tsecr", INPUT, get_tcp_tsecr, true},
-	{"tcp.sack", INPUT, get_tcp_sack, true},
+	{"eth.dst", INPUT, get_eth_dst, 0},
+	{"eth.src", INPUT, get_eth_src, 0},
+	{"eth.type", VERIFIED, get_eth_type, 0},
+	{"ip.version", VERIFIED, get_ip_version, 0},
+	{"ip.ihl", VERIFIED, get_ip_ihl, F_V4},
+	{"ip.tos", INPUT, get_ip_tos, 0},
+	{"ip.len", VERIFIED, get_ip_len, 0},
+	{"ip.id", VERIFIED, get_ip_id, F_V4 | F_SEEDED},
+	{"ip.df", INPUT, get_ip_df, F_V4},
+	{"ip.frag", VERIFIED, get_ip_frag, F_V4},
+	{"ip.ttl", INPUT, get_ip_ttl, 0},
+	{"ip.proto", VERIFIED, get_ip_proto, 0},
+	{"ip.checksum", VERIFIED, get_ip_csum, F_V4},
+	{"ip6.flowlabel", INPUT, get_ip_flowlabel, F_V6},
+	{"ip.src", VERIFIED, get_ip_saddr, 0},
+	{"ip.dst", VERIFIED, get_ip_daddr, 0},
+	{"tcp.sport", VERIFIED, get_tcp_sport, 0},
+	{"tcp.dport", VERIFIED, get_tcp_dport, 0},
+	{"tcp.seq", VERIFIED, get_tcp_seq, 0},
+	{"tcp.ack", INPUT, get_tcp_ack, 0},
+	{"tcp.doff", VERIFIED, get_tcp_doff, 0},
+	{"tcp.flags", VERIFIED, get_tcp_flags, 0},
+	{"tcp.window", INPUT, get_tcp_window, 0},
+	{"tcp.checksum", VERIFIED, get_tcp_csum, 0},
+	{"tcp.urg", VERIFIED, get_tcp_urg, 0},
+	{"tcp.options", VERIFIED, get_tcp_options, F_TCP_OPTS},
+	{"tcp.tsval", INPUT, get_tcp_tsval, F_TCP_OPTS},
+	{"tcp.tsecr", INPUT, get_tcp_tsecr, F_TCP_OPTS},
+	{"tcp.sack", INPUT, get_tcp_sack, F_TCP_OPTS},
 };
 
 #define NR_FIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -151,13 +159,12 @@ struct verifier {
 	bool input_seen[NR_FIELDS];
 };
 
-static bool field_applies(const struct field *f, const struct frame_hdr *h)
+static bool field_applies(const struct field *f, const struct frame_hdr *k,
+			  const struct frame_hdr *r)
 {
-	if (h->ip_version == 6)
-		return strcmp(f->name, "ip.ihl") && strcmp(f->name, "ip.id") &&
-		       strcmp(f->name, "ip.df") && strcmp(f->name, "ip.frag") &&
-		       strcmp(f->name, "ip.checksum");
-	return strcmp(f->name, "ip6.flowlabel");
+	if (f->flags & (k->ip_version == 6 ? F_V4 : F_V6))
+		return false;
+	return !(f->flags & F_TCP_OPTS) || (k->has_tcp && r->has_tcp);
 }
 
 static void note_diff(struct verifier *v, const struct rframe *rf, const struct rs_frame *k,
@@ -194,9 +201,9 @@ static void compare(struct verifier *v, const struct rframe *f, const struct rs_
 		const struct field *fd = &fields[i];
 		__u64 a, b;
 
-		if (!field_applies(fd, &kh) || (fd->tcp && (!kh.has_tcp || !rh.has_tcp)))
+		if (!field_applies(fd, &kh, &rh))
 			continue;
-		if (fd->judge == INPUT || (!strcmp(fd->name, "ip.id") && f->id_seeded)) {
+		if (fd->judge == INPUT || ((fd->flags & F_SEEDED) && f->id_seeded)) {
 			res->fields_input++;
 			v->input_seen[i] = true;
 			continue;
