@@ -46,8 +46,9 @@ struct args {
 	const char *input, *output;
 	struct replay_opts ro;
 	struct sched_opts so;
+	struct output_opts oo;
 	__u64 loops;
-	bool quiet, json;
+	bool quiet, json, abandon;
 	unsigned int max_diffs;
 };
 
@@ -65,6 +66,9 @@ enum {
 	OPT_DST_MAC,
 	OPT_JSON,
 	OPT_PARTIAL,
+	OPT_BIND,
+	OPT_FORCE,
+	OPT_ABANDON,
 };
 
 static const struct argp_option run_opts[] = {
@@ -77,6 +81,13 @@ static const struct argp_option run_opts[] = {
 	{"topspeed", OPT_TOPSPEED, NULL, 0, "As fast as the output takes them", 2},
 	{"loop", OPT_LOOP, "N", 0, "Replay N times (0: until interrupted)", 2},
 	{"quiet", 'q', NULL, 0, "No summary on stderr", 3},
+	{NULL, 0, NULL, 0, "e1000e:PCI_ADDR (an 82574L through uio_pci_generic):", 4},
+	{"bind", OPT_BIND, NULL, 0,
+	 "Take the device from its kernel driver for this run and give it back after", 4},
+	{"force", OPT_FORCE, NULL, 0, "With --bind: even if its interface is up or has an address",
+	 4},
+	{"abandon", OPT_ABANDON, NULL, 0,
+	 "When interrupted, drop the frames still on the TX ring (default: send them)", 4},
 	{NULL, 0, NULL, 0, "The replayed send path (a trace; what-if knobs):", 1},
 	{"view", OPT_VIEW, "wire|device", 0,
 	 "wire: what the NIC sends, TSO frames cut at the MSS, checksums complete (default); "
@@ -226,9 +237,23 @@ static error_t run_parse(int key, char *arg, struct argp_state *state)
 	case 'q':
 		a->quiet = true;
 		return 0;
+	case OPT_BIND:
+		a->oo.bind = true;
+		return 0;
+	case OPT_FORCE:
+		a->oo.force = true;
+		return 0;
+	case OPT_ABANDON:
+		a->abandon = true;
+		return 0;
 	case ARGP_KEY_END:
 		if (!a->output)
 			argp_error(state, "no -o OUTPUT given");
+		if ((a->oo.bind || a->oo.force || a->abandon) && strncmp(a->output, "e1000e:", 7))
+			argp_error(state,
+				   "--bind, --force and --abandon are for an e1000e: output");
+		if (a->oo.force && !a->oo.bind)
+			argp_error(state, "--force goes with --bind");
 		return engine_parse(key, arg, state);
 	default:
 		return engine_parse(key, arg, state);
@@ -264,7 +289,8 @@ static const char run_doc[] =
 	"    tsend-replay run x.trace -o pcap:x.pcap\n"
 	"    tsend-replay run x.trace -o afpacket:veth0 --speed 2 --loop 3\n"
 	"    tsend-replay run x.trace -o pcap:what-if.pcap --mss 536 --nodelay on\n"
-	"    tsend-replay run x.pcap -o afpacket:veth0 --topspeed";
+	"    tsend-replay run x.pcap -o afpacket:veth0 --topspeed\n"
+	"    tsend-replay run x.trace -o e1000e:0000:00:03.0 --bind --view device";
 
 static const char verify_doc[] =
 	"Compare the frames the replay makes from TRACE with the kernel's.\v"
@@ -327,7 +353,8 @@ static int capture_rewind(void *ctx)
 	return c->r ? 0 : -errno;
 }
 
-static void summary(const struct args *a, const struct xmit_stats *st, const struct replay *r)
+static void summary(const struct args *a, const struct xmit_stats *st, const struct replay *r,
+		    const char *report)
 {
 	if (a->quiet)
 		return;
@@ -357,6 +384,8 @@ static void summary(const struct args *a, const struct xmit_stats *st, const str
 			"us over %llu gaps\n",
 			(double)st->errors.p50_ns / 1e3, (double)st->errors.p99_ns / 1e3,
 			(double)st->errors.max_ns / 1e3, (unsigned long long)st->errors.samples);
+	if (report[0])
+		fprintf(stderr, "tsend-replay: %s\n", report);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -370,7 +399,7 @@ static int cmd_run(int argc, char **argv)
 	struct output *o = NULL;
 	struct sched *s = NULL;
 	struct xmit_stats st;
-	char err[512];
+	char err[512], report[512];
 	int ret = 1, trace;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
@@ -382,7 +411,7 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "tsend-replay: %s: %s\n", a.input, strerror(-trace));
 		return 1;
 	}
-	o = output__open(a.output, err, sizeof(err));
+	o = output__open(a.output, &a.oo, err, sizeof(err));
 	if (!o) {
 		fprintf(stderr, "tsend-replay: %s\n", err);
 		return 1;
@@ -416,20 +445,25 @@ static int cmd_run(int argc, char **argv)
 		snprintf(err, sizeof(err), "interrupted: %s not written", a.output);
 		goto fail;
 	}
-	if (output__close(o, true)) {
+	output__report(o, report, sizeof(report));
+	/* interrupted with --abandon: what the ring holds stays there */
+	if (output__close(o, !(stop && a.abandon), err, sizeof(err))) {
 		o = NULL;
-		snprintf(err, sizeof(err), "%s: %s", a.output, strerror(errno));
 		goto fail;
 	}
 	o = NULL;
-	summary(&a, &st, r);
+	summary(&a, &st, r, report);
 	ret = 0;
 	goto out;
 fail:
 	fprintf(stderr, "tsend-replay: %s\n", err);
 out:
-	if (o)
-		output__close(o, false);
+	if (o) {
+		char why[512];
+
+		if (output__close(o, false, why, sizeof(why)))
+			fprintf(stderr, "tsend-replay: %s\n", why);
+	}
 	sched__free(s);
 	replay__close(r);
 	pcap_reader__close(cap.r);

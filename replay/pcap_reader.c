@@ -267,6 +267,7 @@ static int pcap_next(struct pcap_reader *r, struct replay_frame *f)
 	f->data = p;
 	f->len = caplen;
 	f->wire_len = origlen;
+	f->gso_size = f->csum_start = f->csum_offset = 0;
 	return 1;
 }
 
@@ -388,6 +389,7 @@ static int ng_packet(struct pcap_reader *r, __u64 start, const struct ng_packet 
 	f->data = pk->data;
 	f->len = pk->caplen;
 	f->wire_len = pk->origlen;
+	f->gso_size = f->csum_start = f->csum_offset = 0;
 	return 1;
 }
 

@@ -482,6 +482,8 @@ void replay__rewind(struct replay *r)
 	r->nr_segs = r->seg_pos = 0;
 }
 
+#define TCP_CSUM_OFFSET 16 /* offsetof(struct tcphdr, check) */
+
 static void fill(struct replay *r, const struct rframe *f, struct replay_frame *out,
 		 struct replay_frame_info *info)
 {
@@ -489,6 +491,19 @@ static void fill(struct replay *r, const struct rframe *f, struct replay_frame *
 	out->len = rframe_build(f, r->opts.view, r->buf, FRAME_MAX);
 	out->wire_len = f->passthrough ? f->kframe->wire_len : out->len;
 	out->ts_ns = f->ts + (__u64)r->in->realtime_offset;
+	/* the device view leaves to the NIC what the kernel left to it */
+	out->gso_size = 0;
+	out->csum_start = out->csum_offset = 0;
+	if (r->opts.view == VIEW_DEVICE && out->len) {
+		if (f->csum_partial) {
+			out->csum_start = f->l4;
+			out->csum_offset = TCP_CSUM_OFFSET;
+		}
+		if (!f->passthrough && f->gso_segs > 1)
+			out->gso_size = f->gso_size;
+		else if (f->passthrough && f->kframe->gso_segs > 1 && out->len == out->wire_len)
+			out->gso_size = f->kframe->gso_size;
+	}
 	if (info) {
 		memset(info, 0, sizeof(*info));
 		info->flow = &f->rs->flow;

@@ -77,18 +77,29 @@ build_static() {
 	fi
 }
 
-# run_guest NAME DIR: boots the guest with DIR/guest.sh and the static
-# binaries, passes on its "ok"/"FAIL" lines, and fails NAME if it did not
-# boot, run and report
+# run_guest NAME DIR [run-guest.sh options...]: boots the guest with
+# DIR/guest.sh, tests/vm/guest_lib.sh and the static binaries, passes on its
+# "ok"/"FAIL" lines, saves the files it exported (export_file) in
+# DIR/files/, and fails NAME if it did not boot, run and report
 run_guest() {
-	local rc=0
-	timeout 400 "$ROOT/tests/vm/run-guest.sh" --timeout 300 --script "$2/guest.sh" \
+	local rc=0 name=$1 dir=$2
+	shift 2
+	timeout 400 "$ROOT/tests/vm/run-guest.sh" --timeout 300 --script "$dir/guest.sh" \
+		--add "$ROOT/tests/vm/guest_lib.sh:/tsend/guest_lib.sh" \
 		--add "$static/tsend-trace" --add "$static/tsend-replay" \
-		--add "$static/tests/tcp_sender" \
-		>"$2/out" 2>"$2/err" || rc=$?
-	grep -E '^(ok|FAIL) - ' "$2/out"
-	if [ "$rc" != 0 ] || ! grep -q '^ok - ' "$2/out"; then
-		tail -30 "$2/out" "$2/err" | sed 's/^/    /'
-		fail "$1: boot and run (exit $rc)"
+		--add "$static/tests/tcp_sender" "$@" \
+		>"$dir/out" 2>"$dir/err" || rc=$?
+	grep -E '^(ok|FAIL) - ' "$dir/out"
+	mkdir -p "$dir/files"
+	awk -v d="$dir/files" '
+		/^TSEND-FILE-BEGIN / { f = d "/" $2 ".b64"; printf "" > f; next }
+		/^TSEND-FILE-END / { close(f); f = ""; next }
+		f != "" && /^[A-Za-z0-9+\/=]+$/ { print >> f }' "$dir/out"
+	for f in "$dir"/files/*.b64; do
+		[ -f "$f" ] && base64 -d "$f" >"${f%.b64}" && rm -f "$f"
+	done
+	if [ "$rc" != 0 ] || ! grep -q '^ok - ' "$dir/out"; then
+		tail -30 "$dir/out" "$dir/err" | sed 's/^/    /'
+		fail "$name: boot and run (exit $rc)"
 	fi
 }

@@ -14,36 +14,39 @@
 
 #define SPEC_HELP "want pcap:FILE, pcapng:FILE, afpacket:IFACE or e1000e:PCI"
 
-static struct output *pcap_open(const char *spec, const char *path, char *err, size_t errlen)
+static struct output *pcap_open(const char *spec, const char *path, const struct output_opts *opts,
+				char *err, size_t errlen)
 {
 	size_t n = strlen(path);
 	bool ng = n >= 7 && !strcmp(path + n - 7, ".pcapng");
 
+	(void)opts;
 	return pcap_output__open(spec, path, ng, err, errlen);
 }
 
-static struct output *pcapng_open(const char *spec, const char *path, char *err, size_t errlen)
+static struct output *pcapng_open(const char *spec, const char *path,
+				  const struct output_opts *opts, char *err, size_t errlen)
 {
+	(void)opts;
 	return pcap_output__open(spec, path, true, err, errlen);
 }
 
-/* Until the userspace driver lands (its own issue): say so, by name. */
-static struct output *e1000e_open(const char *spec, const char *pci, char *err, size_t errlen)
+static struct output *afpacket_open(const char *spec, const char *iface,
+				    const struct output_opts *opts, char *err, size_t errlen)
 {
-	(void)pci;
-	snprintf(err, errlen, "%s: the userspace e1000e driver is not in this build", spec);
-	errno = ENOTSUP;
-	return NULL;
+	(void)opts;
+	return afpacket_output__open(spec, iface, err, errlen);
 }
 
 static const struct {
 	const char *prefix;
-	struct output *(*open)(const char *spec, const char *arg, char *err, size_t errlen);
+	struct output *(*open)(const char *spec, const char *arg, const struct output_opts *opts,
+			       char *err, size_t errlen);
 } ways_out[] = {
 	{"pcap:", pcap_open},
 	{"pcapng:", pcapng_open},
-	{"afpacket:", afpacket_output__open},
-	{"e1000e:", e1000e_open},
+	{"afpacket:", afpacket_open},
+	{"e1000e:", e1000e_output__open},
 };
 
 int output_fail(struct output *o, int err, const char *fmt, ...)
@@ -57,11 +60,15 @@ int output_fail(struct output *o, int err, const char *fmt, ...)
 		vsnprintf(o->error + n, sizeof(o->error) - n, fmt, ap);
 		va_end(ap);
 	}
+	if (o->close_err)
+		snprintf(o->close_err, o->close_errlen, "%s", o->error);
 	return err;
 }
 
-struct output *output__open(const char *spec, char *err, size_t errlen)
+struct output *output__open(const char *spec, const struct output_opts *opts, char *err,
+			    size_t errlen)
 {
+	static const struct output_opts defaults;
 	char scratch[OUTPUT_MSG_MAX];
 	struct output *o;
 	char *copy;
@@ -93,7 +100,7 @@ struct output *output__open(const char *spec, char *err, size_t errlen)
 			errno = ENOMEM;
 			return NULL;
 		}
-		o = ways_out[i].open(spec, spec + n, err, errlen);
+		o = ways_out[i].open(spec, spec + n, opts ? opts : &defaults, err, errlen);
 		if (!o) {
 			free(copy);
 			return NULL;
@@ -164,22 +171,38 @@ void output__stats(const struct output *o, struct output_stats *st)
 	*st = o->stats;
 }
 
+void output__report(struct output *o, char *buf, size_t len)
+{
+	if (len)
+		buf[0] = '\0';
+	if (o->ops->report && len)
+		o->ops->report(o, buf, len);
+}
+
 const char *output__error(const struct output *o)
 {
 	return o && o->error[0] ? o->error : NULL;
 }
 
-int output__close(struct output *o, bool commit)
+int output__close(struct output *o, bool commit, char *err, size_t errlen)
 {
-	char *spec;
-	int err;
+	char *spec, scratch[OUTPUT_MSG_MAX];
+	int ret;
 
+	if (!err || !errlen) {
+		err = scratch;
+		errlen = sizeof(scratch);
+	}
+	err[0] = '\0';
 	if (!o)
 		return 0;
 	/* the driver frees o: keep the spec until it is done with messages */
 	spec = o->spec;
-	err = o->ops->close(o, commit);
-
+	o->close_err = err;
+	o->close_errlen = errlen;
+	ret = o->ops->close(o, commit);
+	if (ret && !err[0])
+		snprintf(err, errlen, "%s: %s", spec, strerror(-ret));
 	free(spec);
-	return err;
+	return ret;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Inside output.h: what a driver (pcap.c, afpacket.c, later e1000e.c)
+ * Inside output.h: what a driver (pcap.c, afpacket.c, e1000e.c)
  * implements, the way ixy's struct ixy_device is a table of function
  * pointers embedded in each driver's own struct. output.c checks the
  * arguments, keeps frames/bytes/batches and dispatches; a driver only moves
@@ -21,6 +21,8 @@ struct output_ops {
 	int (*flush)(struct output *o);
 	/* Releases everything, the driver's struct included. */
 	int (*close)(struct output *o, bool commit);
+	/* Optional: output__report()'s line. */
+	void (*report)(struct output *o, char *buf, size_t len);
 };
 
 struct output {
@@ -29,6 +31,10 @@ struct output {
 	__u32 max_frame;
 	struct output_stats stats; /* the driver adds to .syscalls only */
 	char error[OUTPUT_MSG_MAX];
+	/* output__close()'s err: output_fail() writes there too, since the
+	 * driver frees o (and o->error) before close returns */
+	char *close_err;
+	size_t close_errlen;
 };
 
 #define output_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
@@ -41,5 +47,7 @@ __attribute__((format(printf, 3, 4))) int output_fail(struct output *o, int err,
 struct output *pcap_output__open(const char *spec, const char *path, bool ng, char *err,
 				 size_t errlen);
 struct output *afpacket_output__open(const char *spec, const char *iface, char *err, size_t errlen);
+struct output *e1000e_output__open(const char *spec, const char *pci,
+				   const struct output_opts *opts, char *err, size_t errlen);
 
 #endif /* TSEND_REPLAY_OUTPUT_OPS_H */

@@ -70,7 +70,7 @@ static void make_frames(void)
 /* Writes all frames in batches of varied size; returns the output open. */
 static struct output *write_frames(const char *spec)
 {
-	struct output *o = output__open(spec, errbuf, sizeof(errbuf));
+	struct output *o = output__open(spec, NULL, errbuf, sizeof(errbuf));
 	int i = 0, n = 1;
 
 	CHECK(o != NULL);
@@ -151,7 +151,7 @@ static void test_round_trip(const char *prefix, const char *name, __u32 magic)
 	/* about one write() per MiB: never one per frame */
 	CHECK(st.syscalls >= bytes >> 20 && st.syscalls <= (bytes >> 20) + 2);
 	CHECK(!output__error(o));
-	CHECK(output__close(o, true) == 0);
+	CHECK(output__close(o, true, NULL, 0) == 0);
 	CHECK(!exists(tmp) && exists(tmp_path(name)));
 	CHECK_EQ_U64(file_magic(tmp_path(name)), magic);
 	check_read_back(tmp_path(name));
@@ -167,9 +167,9 @@ static void test_abort(void)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", tmp_path("abort.pcap"));
 	o = write_frames(spec);
 	CHECK(exists(tmp));
-	CHECK(output__close(o, false) == 0);
+	CHECK(output__close(o, false, NULL, 0) == 0);
 	CHECK(!exists(tmp) && !exists(tmp_path("abort.pcap")));
-	CHECK(output__close(NULL, true) == 0);
+	CHECK(output__close(NULL, true, NULL, 0) == 0);
 }
 
 static void test_bad_frames(void)
@@ -181,7 +181,7 @@ static void test_bad_frames(void)
 	struct output *o;
 
 	snprintf(spec, sizeof(spec), "pcapng:%s", tmp_path("bad"));
-	o = output__open(spec, errbuf, sizeof(errbuf));
+	o = output__open(spec, NULL, errbuf, sizeof(errbuf));
 	CHECK(o != NULL);
 	if (!o)
 		return;
@@ -203,7 +203,7 @@ static void test_bad_frames(void)
 	output__stats(o, &st);
 	CHECK_EQ_U64(st.frames, 0);
 	CHECK_EQ_U64(st.batches, 0);
-	CHECK(output__close(o, true) == 0);
+	CHECK(output__close(o, true, NULL, 0) == 0);
 	r = pcap_reader__open(tmp_path("bad"), errbuf, sizeof(errbuf));
 	CHECK(r && pcap_reader__next(r, &f) == 0);
 	pcap_reader__close(r);
@@ -223,8 +223,11 @@ static void test_bad_specs(void)
 		{"", EINVAL, ": unknown output"},
 		{"pcap:", EINVAL, "pcap:: nothing after 'pcap:'"},
 		{"afpacket:", EINVAL, "afpacket:: nothing after 'afpacket:'"},
-		{"e1000e:0000:00:03.0", ENOTSUP,
-		 "e1000e:0000:00:03.0: the userspace e1000e driver is not in this build"},
+		{"e1000e:00:03", EINVAL,
+		 "e1000e:00:03: '00:03' is not a PCI address (want 0000:00:03.0 or 00:03.0)"},
+		{"e1000e:0000:00:20.0", EINVAL, "'0000:00:20.0' is not a PCI address"},
+		{"e1000e:fffe:fe:1f.7", ENODEV,
+		 "e1000e:fffe:fe:1f.7: no PCI device fffe:fe:1f.7 (see /sys/bus/pci/devices)"},
 		{"pcap:/nonexistent/dir/x.pcap", ENOENT,
 		 "pcap:/nonexistent/dir/x.pcap: cannot create /nonexistent/dir/x.pcap.tmp: No such file"},
 		{"afpacket:nosuchif0", ENODEV, "afpacket:nosuchif0: no such interface nosuchif0"},
@@ -235,14 +238,14 @@ static void test_bad_specs(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		errbuf[0] = 0;
 		errno = 0;
-		CHECK(!output__open(cases[i].spec, errbuf, sizeof(errbuf)));
+		CHECK(!output__open(cases[i].spec, NULL, errbuf, sizeof(errbuf)));
 		CHECK(errno == cases[i].err);
 		CHECK(has(errbuf, cases[i].msg) && !strchr(errbuf, '\n'));
 		if (!has(errbuf, cases[i].msg))
 			fprintf(stderr, "  %s: got '%s'\n", cases[i].spec, errbuf);
 	}
-	CHECK(!output__open(NULL, errbuf, sizeof(errbuf)) && errno == EINVAL);
-	CHECK(!output__open("bogus:x", NULL, 0) && errno == EINVAL);
+	CHECK(!output__open(NULL, NULL, errbuf, sizeof(errbuf)) && errno == EINVAL);
+	CHECK(!output__open("bogus:x", NULL, NULL, 0) && errno == EINVAL);
 }
 
 int main(void)

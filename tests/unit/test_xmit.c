@@ -151,14 +151,14 @@ static int run(struct sched_opts so, struct fake *c, struct src *src, struct xmi
 	int ret;
 
 	snprintf(spec, sizeof(spec), "pcap:%s", path);
-	o = output__open(spec, oerr, sizeof(oerr));
+	o = output__open(spec, NULL, oerr, sizeof(oerr));
 	s = sched__new(&so, c ? &clock : NULL);
 	CHECK(o != NULL && s != NULL);
 	if (!o || !s)
 		return -1;
 	err[0] = 0;
 	ret = xmit__run(o, s, &xs, &xo, st, err, 256);
-	CHECK(output__close(o, true) == 0);
+	CHECK(output__close(o, true, NULL, 0) == 0);
 	sched__free(s);
 	return ret;
 }
@@ -321,12 +321,12 @@ static void test_errors(void)
 
 	/* --loop without a rewind */
 	snprintf(oerr, sizeof(oerr), "pcap:%s", path);
-	o = output__open(oerr, oerr, sizeof(oerr));
+	o = output__open(oerr, NULL, oerr, sizeof(oerr));
 	CHECK(o != NULL && s != NULL);
 	CHECK(xmit__run(o, s, &once, &(struct xmit_opts){.loops = 2}, &st, err, sizeof(err)) ==
 	      -EINVAL);
 	CHECK(!strcmp(err, "source: cannot rewind for 2 passes"));
-	output__close(o, false);
+	output__close(o, false, NULL, 0);
 	sched__free(s);
 }
 

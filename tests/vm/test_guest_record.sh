@@ -19,41 +19,12 @@ trap 'rm -rf "$d"' EXIT
 build_static "guest" "$d/make.log" || exit 0
 
 cat >"$d/guest.sh" <<'GUEST'
-ok() { echo "ok - guest: $*"; }
-no() { echo "FAIL - guest: $*"; }
-# has_mech FILE MECH FUNC...: every FUNC's row in `probes` output uses MECH
-has_mech() {
-	f=$1 m=$2
-	shift 2
-	for fn in "$@"; do
-		if awk -v f="$fn" -v m="$m" '$1 == f && $2 == m {found=1} END {exit !found}' "$f"
-		then ok "probes: $fn by $m"
-		else no "probes: $fn by $m ($(grep "^$fn " "$f"))"; fi
-	done
-}
-# has_stage FILE MECH STAGE...: the dump holds each STAGE observed by MECH
-has_stage() {
-	f=$1 m=$2
-	shift 2
-	for st in "$@"; do
-		if awk -v s="$st" -v m="$m" '$4 == s && ($5 == m || $6 == m) {n++} END {exit !n}' "$f"
-		then ok "record: $st by $m"
-		else no "record: $st by $m"; fi
-	done
-}
+T=guest
+. /tsend/guest_lib.sh
 FUNCS="__sys_sendto tcp_sendmsg tcp_write_xmit __tcp_transmit_skb tcp_ack ip_queue_xmit ip_output ip_finish_output2 __dev_queue_xmit dev_hard_start_xmit e1000_xmit_frame"
 STAGES="__sys_sendto tcp_sendmsg tcp_write_xmit __tcp_transmit_skb __ip_queue_xmit ip_output ip_finish_output2 __dev_queue_xmit dev_hard_start_xmit e1000_xmit_frame"
 
-for i in all default eth0 eth1; do sysctl -qw net.ipv6.conf.$i.disable_ipv6=1; done
-unshare -n sleep 300 & ns=$!
-sleep 0.3
-ip link set eth1 netns $ns
-ip addr add 192.0.2.1/24 dev eth0 && ip link set eth0 up
-nsenter -t $ns -n ip addr add 192.0.2.2/24 dev eth1
-nsenter -t $ns -n ip link set eth1 up
-nsenter -t $ns -n ip link set lo up
-for _ in $(seq 50); do ip link show eth0 | grep -q LOWER_UP && break; sleep 0.1; done
-sleep 1
+pair_up 192.0.2.1 192.0.2.2
 
 run() { # run TAG [record options]: probes, then a recording across the NICs
 	tag=$1
@@ -61,7 +32,7 @@ run() { # run TAG [record options]: probes, then a recording across the NICs
 	tsend-trace probes "$@" > /tmp/$tag.probes 2>&1 || no "$tag: probes: $(tail -1 /tmp/$tag.probes)"
 	nsenter -t $ns -n timeout 60 tcp_sender recv 7001 > /tmp/$tag.recv &
 	r=$!
-	for _ in $(seq 50); do grep -q listening /tmp/$tag.recv && break; sleep 0.1; done
+	wait_for /tmp/$tag.recv listening
 	tsend-trace record -o /tmp/$tag.trace --snaplen 1024 --payload all "$@" -- \
 		tcp_sender send -c 192.0.2.2 7001 100 2000 70000 5 > /tmp/$tag.send 2>&1
 	wait $r

@@ -16,8 +16,8 @@ trap 'rm -rf "$d"' EXIT
 build_static "guest top" "$d/make.log" || exit 0
 
 cat >"$d/guest.sh" <<'GUEST'
-ok() { echo "ok - guest top: $*"; }
-no() { echo "FAIL - guest top: $*"; }
+T="guest top"
+. /tsend/guest_lib.sh
 # steps FILE FROM TO: FROM → TO's count over every refresh
 steps() {
 	awk -v f="$2" -v t="$3" '$1 == f && $2 == "→" && $3 == t {n += $4} END {print n + 0}' "$1"
@@ -27,24 +27,14 @@ bytes() {
 	awk -v w="$2:" '$1 == w {sub(",", "", $5); n += $5} END {print n + 0}' "$1"
 }
 
-for i in all default eth0 eth1; do sysctl -qw net.ipv6.conf.$i.disable_ipv6=1; done
-unshare -n sleep 300 & ns=$!
-sleep 0.3
-ip link set eth1 netns $ns
-ip addr add 198.51.100.1/24 dev eth0 && ip link set eth0 up
-nsenter -t $ns -n ip addr add 198.51.100.2/24 dev eth1
-nsenter -t $ns -n ip link set eth1 up
-nsenter -t $ns -n ip link set lo up
-for _ in $(seq 50); do ip link show eth0 | grep -q LOWER_UP && break; sleep 0.1; done
-sleep 1
+pair_up 198.51.100.1 198.51.100.2
 
-# run TAG [top options]: top following a sender of 72105 bytes to eth1
 run() {
 	tag=$1
 	shift
 	nsenter -t $ns -n timeout 60 tcp_sender recv 7001 > /tmp/$tag.recv &
 	r=$!
-	for _ in $(seq 50); do grep -q listening /tmp/$tag.recv && break; sleep 0.1; done
+	wait_for /tmp/$tag.recv listening
 	tsend-trace top "$@" -i 1 -- sh -c \
 		"exec tcp_sender send 198.51.100.2 7001 100 2000 70000 5 > /tmp/$tag.send" \
 		> /tmp/$tag.top 2> /tmp/$tag.err
