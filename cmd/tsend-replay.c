@@ -399,8 +399,9 @@ static int cmd_run(int argc, char **argv)
 	struct output *o = NULL;
 	struct sched *s = NULL;
 	struct xmit_stats st;
-	char err[512], report[512];
+	char err[512], report[512] = "";
 	int ret = 1, trace;
+	bool commit;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
 		return EXIT_USAGE;
@@ -445,9 +446,11 @@ static int cmd_run(int argc, char **argv)
 		snprintf(err, sizeof(err), "interrupted: %s not written", a.output);
 		goto fail;
 	}
-	output__report(o, report, sizeof(report));
 	/* interrupted with --abandon: what the ring holds stays there */
-	if (output__close(o, !(stop && a.abandon), err, sizeof(err))) {
+	commit = !(stop && a.abandon);
+	if (commit)
+		output__report(o, report, sizeof(report));
+	if (output__close(o, commit, err, sizeof(err))) {
 		o = NULL;
 		goto fail;
 	}

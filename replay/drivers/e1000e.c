@@ -62,7 +62,7 @@ static void read_stats(struct e1000e_out *e)
 
 /*
  * mirrors e1000e_reset() → e1000_reset_hw_82571(), v6.1, in part: no
- * interrupts, TX off, a global reset, no interrupts again (the reset
+ * interrupts, RX and TX off, a global reset, no interrupts again (the reset
  * unmasks nothing, but a killed run may have left IMS set). QEMU 7.2's
  * reset keeps most registers, so e1000_configure_tx() below sets all it
  * needs. The statistics are read once here to start from zero.
@@ -72,6 +72,8 @@ static int e1000e_reset(struct e1000e_out *e, char *err, size_t errlen)
 	volatile __u8 *hw = e->pci.bar0;
 
 	ew32(hw, E1000_IMC, 0xffffffff);
+	/* RX stays off: its ring would be whatever the last driver left */
+	ew32(hw, E1000_RCTL, 0);
 	ew32(hw, E1000_TCTL, er32(hw, E1000_TCTL) & ~E1000_TCTL_EN);
 	ew32(hw, E1000_CTRL, er32(hw, E1000_CTRL) | E1000_CTRL_RST);
 	for (int ms = 0; er32(hw, E1000_CTRL) & E1000_CTRL_RST; ms++) {
@@ -173,11 +175,15 @@ static int e1000e_close(struct output *o, bool commit)
 	return ret;
 }
 
+/* After the last frame: the ring is drained first, so that the NIC's
+ * counters hold every frame (a hang shows as fewer than the driver's). */
 static void e1000e_report(struct output *o, char *buf, size_t len)
 {
 	struct e1000e_out *e = to_e1000e(o);
-	const struct e1000e_ring *r = &e->ring;
+	struct e1000e_ring *r = &e->ring;
+	char ignored[OUTPUT_MSG_MAX];
 
+	e1000e_ring_drain(r, ignored, sizeof(ignored));
 	read_stats(e);
 	snprintf(buf, len,
 		 "e1000e %s: driver %llu frames (%llu TSO, %llu checksum offload), %llu bytes, "

@@ -15,6 +15,7 @@
 #define E1000_CTRL_EXT 0x00018
 #define E1000_ICR      0x000C0
 #define E1000_IMC      0x000D8
+#define E1000_RCTL     0x00100
 #define E1000_TCTL     0x00400
 #define E1000_TIPG     0x00410
 #define E1000_TDBAL    0x03800

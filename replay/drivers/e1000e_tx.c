@@ -79,8 +79,13 @@ unsigned int e1000_clean_tx_irq(struct e1000e_ring *r)
 
 	while (r->next_to_clean != r->next_to_use) {
 		unsigned int eop = r->next_to_watch[r->next_to_clean];
+		unsigned int queued =
+			(r->next_to_use + E1000E_RING_SIZE - r->next_to_clean) % E1000E_RING_SIZE;
 
-		if (!desc_done(r, eop))
+		/* a DD bit counts only on a frame still queued: a NIC that
+		 * lost bus mastering leaves the last lap's bits in place */
+		if ((eop + E1000E_RING_SIZE - r->next_to_clean) % E1000E_RING_SIZE >= queued ||
+		    !desc_done(r, eop))
 			break;
 		freed += (eop + E1000E_RING_SIZE - r->next_to_clean) % E1000E_RING_SIZE + 1;
 		r->next_to_clean = ring_next(eop);

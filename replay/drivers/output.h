@@ -58,7 +58,8 @@ int output__tx_batch(struct output *o, const struct replay_frame *f, unsigned in
 /* Puts everything queued on the wire (or into the file) now. */
 int output__flush(struct output *o);
 void output__stats(const struct output *o, struct output_stats *st);
-/* The driver's own account (a NIC's counters), one line; "" when none. */
+/* The driver's own account (a NIC's counters), one line; "" when none.
+ * Once, after the last frame: a NIC is drained to count them all. */
 void output__report(struct output *o, char *buf, size_t len);
 const char *output__error(const struct output *o);
 /* Flushes and closes; commit=false removes a file output's FILE.tmp (and

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -276,10 +277,10 @@ static int take_device(struct pci_dev *d, const struct pci_opts *opts, char *err
 	if (!strcmp(drv, UIO_DRIVER)) {
 		char path[PATH_MAX];
 
-		/* a killed run's leftover: give it back when this one ends */
+		/* a killed run's leftover: this run gives it back, once it
+		 * holds the device (open_uio) */
 		state_path(d, path, sizeof(path));
-		if (opts->bind && sysfs_read(path, d->restore, sizeof(d->restore)) >= 0)
-			d->restore_on_close = true;
+		d->leftover = opts->bind && sysfs_read(path, d->restore, sizeof(d->restore)) >= 0;
 		return 0;
 	}
 	if (!opts->bind) {
@@ -344,6 +345,31 @@ static int set_command(struct pci_dev *d, __u16 set, __u16 clear)
 	return pwrite(d->config_fd, &cmd, sizeof(cmd), PCI_COMMAND) == sizeof(cmd) ? 0 : -EIO;
 }
 
+/*
+ * One driver at a time: UIO lets any number of processes open /dev/uioN,
+ * and uio_pci_generic clears bus mastering whenever one of them closes it,
+ * so a second run must be refused before it opens it. The lock is on the
+ * device's config space, which this run keeps open anyway.
+ */
+static int lock_device(struct pci_dev *d, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	dev_path(d, "config", path, sizeof(path));
+	d->config_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (d->config_fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s%s", path, strerror(errno), hint(-errno));
+		return -EIO;
+	}
+	if (flock(d->config_fd, LOCK_EX | LOCK_NB)) {
+		snprintf(err, errlen, "PCI device %s is in use by another tsend-replay", d->addr);
+		close(d->config_fd);
+		d->config_fd = -1;
+		return -EBUSY;
+	}
+	return 0;
+}
+
 static int map_bar0(struct pci_dev *d, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
@@ -352,8 +378,7 @@ static int map_bar0(struct pci_dev *d, char *err, size_t errlen)
 	int fd;
 
 	dev_path(d, "config", path, sizeof(path));
-	d->config_fd = open(path, O_RDWR | O_CLOEXEC);
-	if (d->config_fd < 0 || set_command(d, PCI_COMMAND_MEMORY | PCI_COMMAND_BUS_MASTER, 0)) {
+	if (set_command(d, PCI_COMMAND_MEMORY | PCI_COMMAND_BUS_MASTER, 0)) {
 		snprintf(err, errlen, "cannot enable bus mastering in %s: %s%s", path,
 			 strerror(errno), hint(-errno));
 		return -EIO;
@@ -391,9 +416,13 @@ int pci_dev__open(struct pci_dev *d, const char *addr, __u16 vendor, __u16 devic
 	}
 	ret = check_id(d, vendor, device, err, errlen);
 	if (!ret)
+		ret = lock_device(d, err, errlen);
+	if (!ret)
 		ret = take_device(d, opts, err, errlen);
 	if (!ret)
 		ret = open_uio(d, err, errlen);
+	if (!ret && d->leftover)
+		d->restore_on_close = true;
 	if (!ret)
 		ret = map_bar0(d, err, errlen);
 	if (ret) {

@@ -8,8 +8,10 @@
  *
  * uio_pci_generic clears bus mastering when /dev/uioN is closed, so the
  * device stops DMA the moment this process dies, however it dies; the fd
- * is held open for that. The driver a device was taken from is written to
- * /run/tsend/, so that a run after a killed one can still give it back.
+ * is held open for that; and since any close clears it, a second run is
+ * refused (a lock on config space) before it opens /dev/uioN. The driver a
+ * device was taken from is written to /run/tsend/, so that a run after a
+ * killed one can still give it back.
  */
 #ifndef TSEND_REPLAY_PCI_H
 #define TSEND_REPLAY_PCI_H
@@ -27,6 +29,7 @@ struct pci_dev {
 	char addr[16];	       /* domain:bus:device.function, 0000:00:03.0 */
 	char restore[64];      /* the driver to give it back to; "" none */
 	bool restore_on_close; /* this run (or a killed one) took it */
+	bool leftover;	       /* a killed run took it: restore once it is ours */
 	int uio_fd, config_fd;
 	volatile __u8 *bar0;
 	size_t bar0_size;

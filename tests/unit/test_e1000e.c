@@ -727,6 +727,29 @@ static void test_errors(void)
 	nic_release(&nic);
 }
 
+/* DD bits left from the ring's last lap, past the frames queued now (a
+ * NIC that lost bus mastering writes no new ones): cleaning stops at what
+ * is queued and never runs past next_to_use. */
+static void test_stale_dd(void)
+{
+	__u8 buf[60] = {0};
+	struct replay_frame f = {.data = buf, .len = 60, .wire_len = 60};
+
+	setup();
+	CHECK(xmit(&f) == 0); /* slot 0, not done */
+	for (unsigned int i = 0; i < E1000E_RING_SIZE; i++)
+		ring.desc[i].upper = htole32(E1000_TXD_STAT_DD);
+	ring.desc[0].upper = 0;
+	ring.next_to_watch[0] = 300; /* as a stale lap would leave it */
+	CHECK_EQ_U64(e1000_clean_tx_irq(&ring), 0);
+	CHECK_EQ_U64(ring.next_to_clean, 0);
+	ring.next_to_watch[0] = 0;
+	ring.desc[0].upper = htole32(E1000_TXD_STAT_DD);
+	CHECK_EQ_U64(e1000_clean_tx_irq(&ring), 1);
+	CHECK_EQ_U64(ring.next_to_clean, 1);
+	CHECK_EQ_U64(ring.next_to_use, 1);
+}
+
 /* A frame under 17 bytes goes out padded with zeros to 17, as
  * skb_put_padto(skb, 17) makes it: the least the NIC takes with PSP. */
 static void test_short(void)
@@ -914,6 +937,7 @@ int main(void)
 	test_tso(true);
 	test_errors();
 	test_short();
+	test_stale_dd();
 	test_ring_full();
 	test_wraparound();
 	nic_reset(&nic);

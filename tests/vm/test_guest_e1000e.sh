@@ -147,7 +147,14 @@ phase_end 4
 tsend-replay run /data/fixture.trace -o e1000e:$nic --bind --loop 0 --pps 400 \
 	> /tmp/int.out 2> /tmp/int.err &
 k=$!
-sleep 2
+sleep 1
+# a second driver on the same NIC while the first runs: refused before it
+# opens /dev/uioN (whose close would end the first one's bus mastering)
+refused "a second run on the busy NIC" "is in use by another tsend-replay" \
+	/data/fixture.trace -o e1000e:$nic --bind
+[ "$(driver)" = uio_pci_generic ] && ok "the busy NIC stays with uio_pci_generic" ||
+	no "the busy NIC is with '$(driver)'"
+sleep 1
 kill -INT $k
 wait $k
 rc=$?
