@@ -422,7 +422,7 @@ static __always_inline void fill_skb(struct tsend_skb_event *e, struct sk_buff *
 	 * (CHECKSUM_PARTIAL: the device); + 1 so that 0 means "not read" */
 	e->csum = 1 + BPF_CORE_READ_BITFIELD_PROBED(skb, ip_summed);
 	e->snap_len = e->pad = 0;
-	e->pad2 = 0;
+	e->truesize = BPF_CORE_READ(skb, truesize);
 }
 
 /* Copies the frame's first bytes (the linear part: payload in page frags

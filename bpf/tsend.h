@@ -206,8 +206,10 @@ struct tsend_skb_event {
 	__u8 csum;	/* ABI 3: 1 + skb->ip_summed (CHECKSUM_PARTIAL 3: the
 			 * device fills the L4 checksum); 0 not read */
 	__u8 pad;
-	__u32 pad2;  /* data[] starts at sizeof(struct tsend_skb_event) */
-	__u8 data[]; /* net_dev_start_xmit: the frame's first bytes */
+	__u32 truesize; /* ABI 3: skb->truesize, what TCP Small Queues charges
+			 * the socket for it; 0 not read */
+	__u8 data[];	/* net_dev_start_xmit: the frame's first bytes, from
+			 * sizeof(struct tsend_skb_event) */
 };
 
 /*

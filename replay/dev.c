@@ -63,6 +63,7 @@ static void dev_hard_start_xmit(struct net_device *dev, struct tcp_sock *tp, con
 		out->ts = pair->ts;
 		out->kframe = pair;
 		tp->next_frame = idx + 1;
+		tcp_wmem_charge(tp, idx);
 	} else {
 		out->kframe = NULL;
 		out->ts = tp->now;

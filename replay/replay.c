@@ -54,6 +54,26 @@ static void dev_features(struct tcp_sock *tp)
 		tp->dev_tso = false;
 }
 
+/* The truesize of an skb without payload (a write-queue skb's is that plus
+ * its bytes: skb_len_add()), from a data frame the driver's free of which
+ * was recorded; 0 when there is none, which leaves TSQ out. A what-if
+ * replay has no kernel frame to charge: TSQ is left out there too. */
+static __u32 tsq_truesize_base(const struct tcp_sock *tp)
+{
+	const struct replay_sock *rs = tp->rs;
+
+	if (replay_opts__what_if(tp->opts))
+		return 0;
+	for (size_t i = 0; i < rs->nr_frames; i++) {
+		const struct rs_frame *f = &rs->frames[i];
+		__u32 payload = f->end - f->seq - !!(f->flags & TCPHDR_FIN);
+
+		if (f->modeled && f->free_ts && payload && f->truesize > payload)
+			return f->truesize - payload;
+	}
+	return 0;
+}
+
 static void apply_state(struct tcp_sock *tp, const struct rs_state *st)
 {
 	const struct replay_opts *o = tp->opts;
@@ -146,6 +166,23 @@ static void tcp_tsq_handler(struct tcp_sock *tp)
 	}
 	tp->tsq_deferred = false;
 	__tcp_push_pending_frames(tp, tp->mss_cache, tp->nonagle);
+}
+
+/* mirrors tcp_wfree(), v6.1: the driver freed a frame; a socket TSQ had
+ * throttled gets its tcp_write_xmit (the TSQ tasklet's tcp_tsq_handler) */
+static void tcp_wfree(struct tcp_sock *tp, __u32 frame)
+{
+	size_t i = 0;
+
+	while (i < tp->nr_inflight && tp->inflight[i] != frame)
+		i++;
+	if (i == tp->nr_inflight)
+		return;
+	tp->inflight[i] = tp->inflight[--tp->nr_inflight];
+	if (tp->tsq_throttled) {
+		tp->tsq_throttled = false;
+		tcp_tsq_handler(tp);
+	}
 }
 
 #define ICSK_TIME_LOSS_PROBE 5
@@ -241,9 +278,14 @@ static int run_sock(struct replay *r, struct replay_sock *rs)
 	if (!tp.first_ok)
 		memset(&tp.first, 0, sizeof(tp.first));
 	dev_features(&tp);
+	tp.truesize_base = tsq_truesize_base(&tp);
+	tp.inflight = calloc(rs->nr_frames ? rs->nr_frames : 1, sizeof(*tp.inflight));
 	first_copy = calloc(rs->nr_sends ? rs->nr_sends : 1, 2 * sizeof(*first_copy));
-	if (!first_copy)
+	if (!first_copy || !tp.inflight) {
+		free(first_copy);
+		free(tp.inflight);
 		return -ENOMEM;
+	}
 	last_copy = first_copy + (rs->nr_sends ? rs->nr_sends : 1);
 	for (size_t i = rs->nr_in; i-- > 0;)
 		if (rs->in[i].kind == RIN_COPY)
@@ -314,7 +356,10 @@ static int run_sock(struct replay *r, struct replay_sock *rs)
 				tp.now = rs->in[i].ts;
 				tcp_retransmit_skb(&tp, rs->in[i].seq, rs->in[i].end);
 			}
-			/* tcp_data_snd_check() */
+			/* tcp_data_snd_check(), when the kernel got there: TSQ
+			 * reads what the driver freed meanwhile */
+			if (in->after_ts > tp.xmit_done)
+				tp.xmit_done = in->after_ts;
 			if (skb_peek(&tp.write_queue))
 				__tcp_push_pending_frames(&tp, tp.mss_cache, tp.nonagle);
 			break;
@@ -325,6 +370,9 @@ static int run_sock(struct replay *r, struct replay_sock *rs)
 		case RIN_CLOSE:
 			tcp_send_fin(&tp);
 			break;
+		case RIN_WFREE:
+			tcp_wfree(&tp, in->frame);
+			break;
 		}
 	}
 	tcp_pace_kick(&tp, ~0ULL);
@@ -333,6 +381,7 @@ static int run_sock(struct replay *r, struct replay_sock *rs)
 	skb_queue_purge(&tp.write_queue);
 	skb_queue_purge(&tp.rtx_queue);
 	free(first_copy);
+	free(tp.inflight);
 	if (tp.err || r->dev.err)
 		return tp.err ? tp.err : r->dev.err;
 	/* the kernel's frames the send path does not make go out as recorded */

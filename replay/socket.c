@@ -38,6 +38,7 @@ struct reader {
 	struct replay_input *in;
 	struct u64map socks; /* hash of the flow → replay_sock */
 	struct u64map open;  /* tid → open_send */
+	struct u64map xmit;  /* skb → in_flight: frames the driver has not freed */
 	const char *name;
 	__u64 rec;
 	char *err;
@@ -412,6 +413,103 @@ static int on_tcp(struct reader *r, const struct tsend_tcp_event *e)
 	return 0;
 }
 
+/*
+ * A frame between the qdisc and the driver's free, by its skb's address,
+ * until it is freed or the address is reused (a free not recorded). Where
+ * it was queued says where TCP went on: right after __dev_queue_xmit when
+ * another context (the qdisc's softirq) took it to the driver, else after
+ * the driver returned it (net_dev_xmit).
+ */
+struct in_flight {
+	struct replay_sock *s;
+	__u64 sk;     /* skb->sk at net_dev_start_xmit: the socket charged */
+	size_t frame; /* SIZE_MAX until net_dev_start_xmit */
+	__u64 queue_ts;
+	__u32 queue_tid; /* 0: net_dev_queue not recorded */
+};
+
+static struct in_flight *in_flight_of(struct reader *r, __u64 skb)
+{
+	struct in_flight *f = u64map_get(&r->xmit, skb);
+
+	if (f)
+		return f;
+	f = calloc(1, sizeof(*f));
+	if (f && u64map_put(&r->xmit, skb, f)) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+static int on_queue(struct reader *r, const struct tsend_skb_event *e)
+{
+	struct in_flight *f;
+
+	if (!e->truesize || !e->h.skb)
+		return 0; /* recorded before truesize: no TSQ to model */
+	f = in_flight_of(r, e->h.skb);
+	if (!f)
+		return -ENOMEM;
+	*f = (struct in_flight){.frame = SIZE_MAX, .queue_ts = e->h.ts, .queue_tid = e->h.tid};
+	return 0;
+}
+
+static int track_xmit(struct reader *r, struct replay_sock *s, const struct tsend_skb_event *e)
+{
+	struct in_flight *f = in_flight_of(r, e->h.skb);
+
+	if (!f)
+		return -ENOMEM;
+	f->s = s;
+	f->sk = e->h.sk;
+	f->frame = s->nr_frames - 1;
+	if (f->queue_tid && f->queue_tid != e->h.tid)
+		s->frames[f->frame].done_ts = f->queue_ts;
+	return 0;
+}
+
+/* net_dev_xmit: the driver has returned the frame; TCP goes on from here
+ * if it was TCP's own context that took the frame to the driver */
+static int on_xmit_done(struct reader *r, const struct tsend_skb_event *e)
+{
+	struct in_flight *f = e->h.skb ? u64map_get(&r->xmit, e->h.skb) : NULL;
+
+	if (f && f->frame != SIZE_MAX && !f->s->frames[f->frame].done_ts &&
+	    (!f->queue_tid || f->queue_tid == e->h.tid))
+		f->s->frames[f->frame].done_ts = e->h.ts;
+	return 0;
+}
+
+/*
+ * mirrors tcp_wfree(): the driver freed a frame it was handed (consume_skb
+ * at TX completion, or kfree_skb); the socket's charge for it ends here.
+ * Only if the skb still had the socket then: loopback and veth hand it on
+ * and the receiver's ip_rcv orphans it, ending the charge unrecorded (its
+ * free, later, is the receiver's).
+ */
+static int on_free(struct reader *r, const struct tsend_skb_event *e)
+{
+	struct in_flight *f = e->h.skb ? u64map_get(&r->xmit, e->h.skb) : NULL;
+
+	if (!f)
+		return 0;
+	if (f->frame != SIZE_MAX && f->sk && e->h.sk == f->sk) {
+		struct rin *in = add_in(r, f->s, RIN_WFREE, e->h.ts);
+
+		if (!in)
+			return -ENOMEM;
+		/* the frame's record, to find it once frames are in time
+		 * order (finish_sock) */
+		in->frame = (__u32)f->frame;
+		in->after_ts = f->s->frames[f->frame].rec;
+		f->s->frames[f->frame].free_ts = e->h.ts;
+	}
+	u64map_del(&r->xmit, e->h.skb);
+	free(f);
+	return 0;
+}
+
 static int on_frame(struct reader *r, const struct tsend_skb_event *e, const __u8 *rec)
 {
 	struct replay_sock *s = sock_of(r, &e->flow);
@@ -433,6 +531,7 @@ static int on_frame(struct reader *r, const struct tsend_skb_event *e, const __u
 	f->gso_size = e->gso_size;
 	f->gso_segs = e->gso_segs;
 	f->csum = e->csum;
+	f->truesize = e->truesize;
 	f->snap_len = e->snap_len;
 	if (!e->seq_valid || !e->snap_len)
 		return fail(r, -EINVAL,
@@ -445,7 +544,7 @@ static int on_frame(struct reader *r, const struct tsend_skb_event *e, const __u
 	plen = f->end - f->seq - !!(f->flags & TCPHDR_SYN) - !!(f->flags & TCPHDR_FIN);
 	f->modeled = !(f->flags & (TCPHDR_SYN | TCPHDR_RST)) && (plen || (f->flags & TCPHDR_FIN));
 	s->nr_frames++;
-	return 0;
+	return e->truesize && e->h.skb ? track_xmit(r, s, e) : 0;
 }
 
 static int on_retransmit(struct reader *r, const struct tsend_skb_event *e)
@@ -480,8 +579,14 @@ static int on_record(struct reader *r, const __u8 *rec, __u32 len)
 	case TSEND_KIND_TCP:
 		return on_tcp(r, &u.tcp);
 	case TSEND_KIND_SKB:
+		if (u.h.stage == TSEND_STAGE_CONSUME_SKB || u.h.stage == TSEND_STAGE_KFREE_SKB)
+			return on_free(r, &u.skb);
+		if (u.h.stage == TSEND_STAGE_NET_DEV_XMIT)
+			return on_xmit_done(r, &u.skb);
 		if (!flow_known(&u.skb.flow) || u.skb.flow.protocol != 6)
 			return 0;
+		if (u.h.stage == TSEND_STAGE_NET_DEV_QUEUE)
+			return on_queue(r, &u.skb);
 		if (u.h.stage == TSEND_STAGE_NET_DEV_START_XMIT)
 			return on_frame(r, &u.skb, rec);
 		if (u.h.stage == TSEND_STAGE_TCP_RETRANSMIT_SKB)
@@ -515,9 +620,47 @@ static int by_ts_frame(const void *a, const void *b)
  * socket's next event saw (the event is recorded before the ACK is
  * processed); close() is when the first FIN left.
  */
+struct rec_index {
+	__u64 rec;
+	__u32 frame;
+};
+
+static int by_rec(const void *a, const void *b)
+{
+	const struct rec_index *x = a, *y = b;
+
+	return x->rec < y->rec ? -1 : x->rec > y->rec;
+}
+
+/* RIN_WFREE named its frame by record: now that frames are in time order,
+ * by index (UINT32_MAX if it is gone, which tcp_wfree ignores). */
+static int wfree_frames(struct replay_sock *s)
+{
+	struct rec_index *map = malloc((s->nr_frames ? s->nr_frames : 1) * sizeof(*map));
+
+	if (!map)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nr_frames; i++)
+		map[i] = (struct rec_index){s->frames[i].rec, (__u32)i};
+	qsort(map, s->nr_frames, sizeof(*map), by_rec);
+	for (size_t i = 0; i < s->nr_in; i++) {
+		struct rin *in = &s->in[i];
+		struct rec_index key = {.rec = in->after_ts}, *hit;
+
+		if (in->kind != RIN_WFREE)
+			continue;
+		hit = s->nr_frames ? bsearch(&key, map, s->nr_frames, sizeof(*map), by_rec) : NULL;
+		in->frame = hit ? hit->frame : UINT32_MAX;
+		in->after_ts = 0;
+	}
+	free(map);
+	return 0;
+}
+
 static int finish_sock(struct replay_sock *s)
 {
 	struct rs_state last = {0};
+	__u64 last_ts = 0;
 
 	for (size_t i = 0; i < s->nr_frames; i++) {
 		const struct rs_frame *f = &s->frames[i];
@@ -550,21 +693,34 @@ static int finish_sock(struct replay_sock *s)
 		qsort(s->in, s->nr_in, sizeof(*s->in), by_ts_in);
 	if (s->nr_frames)
 		qsort(s->frames, s->nr_frames, sizeof(*s->frames), by_ts_frame);
+	if (wfree_frames(s))
+		return -ENOMEM;
 	for (size_t i = s->nr_in; i-- > 0;) {
 		struct rin *in = &s->in[i];
 
 		if (in->kind == RIN_ACK) {
 			in->after = last.valid ? last : in->st;
+			in->after_ts = last.valid ? last_ts : in->ts;
 			if (!last.valid)
 				in->after.snd_una = in->seq;
 		}
-		if (in->st.valid)
+		if (in->st.valid) {
 			last = in->st;
+			last_ts = in->ts;
+		}
 	}
 	return 0;
 }
 
 /* send()s whose exit the trace did not hold */
+static void free_in_flight(struct u64map *xmit)
+{
+	for (size_t i = 0; i < xmit->nr_slots; i++)
+		if (xmit->slots[i].key)
+			free(xmit->slots[i].val);
+	u64map_free(xmit);
+}
+
 static void free_open_sends(struct u64map *open)
 {
 	for (size_t i = 0; i < open->nr_slots; i++) {
@@ -633,11 +789,13 @@ static struct replay_input *read_all(struct trace_reader *tr, const char *name, 
 			goto nomem;
 	u64map_free(&r.socks);
 	free_open_sends(&r.open);
+	free_in_flight(&r.xmit);
 	return r.in;
 nomem:
 	snprintf(err, errlen, "%s: out of memory at record %llu", name, (unsigned long long)r.rec);
 fail:
 	free_open_sends(&r.open);
+	free_in_flight(&r.xmit);
 	u64map_free(&r.socks);
 	replay_input__free(r.in);
 	return NULL;

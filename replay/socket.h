@@ -51,6 +51,7 @@ enum rin_kind {
 	RIN_PACE,    /* the pacing hrtimer ran tcp_write_xmit (tcp_pace_kick) */
 	RIN_RELEASE, /* the send() returns: release_sock() lets go of the socket */
 	RIN_TIMER,   /* the retransmit timer fired (tcp_write_timer): st.pending */
+	RIN_WFREE,   /* the driver freed frames[frame] (TX completion): tcp_wfree() */
 };
 
 /* One recorded input, in time order. */
@@ -61,6 +62,8 @@ struct rin {
 	__u32 send;	       /* RIN_COPY: index into sends */
 	__u32 copy;	       /* RIN_COPY: bytes this loop copied (msg_left deltas) */
 	__u32 seq, end;	       /* RIN_ACK: ack in seq; RIN_RETRANS: the range */
+	__u32 frame;	       /* RIN_WFREE: index into frames (time order) */
+	__u64 after_ts;	       /* RIN_ACK: when the socket's next event ran */
 	struct rs_state st;    /* as this event saw it; RIN_ACK: before */
 	struct rs_state after; /* RIN_ACK: at the socket's next event */
 };
@@ -80,9 +83,14 @@ struct rs_frame {
 	__u16 gso_size, gso_segs;
 	__u16 snap_len;
 	__u8 flags;
-	__u8 csum;    /* 1 + ip_summed; 0 not recorded */
-	bool modeled; /* carries data or a FIN: the send path made it */
-	__u8 *snap;   /* snap_len bytes from the Ethernet header on */
+	__u8 csum;	/* 1 + ip_summed; 0 not recorded */
+	bool modeled;	/* carries data or a FIN: the send path made it */
+	__u64 free_ts;	/* the driver freed it (a RIN_WFREE): the socket was
+			 * charged truesize until then; 0 not recorded, and not
+			 * charged (loopback and veth orphan an skb at once) */
+	__u32 truesize; /* skb->truesize; 0 not recorded */
+	__u64 done_ts;	/* net_dev_xmit: the driver returned it; 0 not recorded */
+	__u8 *snap;	/* snap_len bytes from the Ethernet header on */
 };
 
 struct replay_sock {

@@ -129,6 +129,8 @@ void tcp_sendmsg_locked(struct tcp_sock *tp, const struct rs_send *snd, __u32 co
 			TCP_SKB_CB(skb)->tcp_flags &= ~TCPHDR_PSH;
 		skb->len += n;
 		TCP_SKB_CB(skb)->end_seq += n;
+		/* tcp_skb_pcount_set(skb, 0): tcp_write_xmit counts it again */
+		skb->gso_segs = 0;
 		tp->write_seq += n;
 		tp->copied += n;
 		copy -= n;

@@ -80,7 +80,17 @@ struct tcp_sock {
 	size_t next_frame; /* faithful: the kernel frame the next one pairs with */
 	size_t next_pass;  /* the kernel's other frames already past ip_queue_xmit */
 	__u32 queued;	   /* skbs it holds (write and rtx queues) */
-	int err;	   /* first error: -ENOMEM, -E2BIG (more than a kernel holds) */
+	/* TCP Small Queues, where the driver's frees were recorded (a NIC):
+	 * the kernel's frames charged to sk_wmem_alloc (indices into
+	 * rs->frames), the truesize of an skb without payload (0: no TSQ),
+	 * when the driver returned the last frame sent (its tcp_write_xmit
+	 * goes on from there) and TSQ_THROTTLED */
+	__u32 *inflight;
+	size_t nr_inflight;
+	__u32 truesize_base;
+	__u64 xmit_done;
+	bool tsq_throttled;
+	int err; /* first error: -ENOMEM, -E2BIG (more than a kernel holds) */
 };
 
 /* tcp.c */
@@ -102,6 +112,7 @@ void tcp_ack(struct tcp_sock *tp, __u32 ack);
 
 /* tcp_output.c */
 void tcp_mark_push(struct tcp_sock *tp, struct sk_buff *skb);
+void tcp_wmem_charge(struct tcp_sock *tp, size_t idx);
 void __tcp_push_pending_frames(struct tcp_sock *tp, __u32 mss_now, int nonagle);
 void tcp_push_one(struct tcp_sock *tp, __u32 mss_now);
 void tcp_retransmit_skb(struct tcp_sock *tp, __u32 seq, __u32 end);

@@ -432,9 +432,72 @@ static void tcp_minshall_update(struct tcp_sock *tp, __u32 mss_now, const struct
 		tp->snd_sml = TCP_SKB_CB(skb)->end_seq;
 }
 
-/* mirrors tcp_write_xmit(), v6.1 and v6.18, without TSQ (loopback and
- * veth hand an skb on before tcp_write_xmit goes on) and MTU probing (off
- * by default) */
+/* net.ipv4.tcp_limit_output_bytes, its default: 1 MiB, 4 MiB since 6.9 */
+#define TCP_LIMIT_OUTPUT_BYTES(kver) ((kver) >= 609 ? 4U << 20 : 1U << 20)
+
+/* skb_set_owner_w() in __tcp_transmit_skb: the kernel's frame idx is
+ * charged to the socket until the driver frees it (RIN_WFREE), when that
+ * was recorded and is still to come */
+void tcp_wmem_charge(struct tcp_sock *tp, size_t idx)
+{
+	const struct rs_frame *k = &tp->rs->frames[idx];
+
+	tp->xmit_done = k->done_ts ? k->done_ts : k->ts;
+	if (tp->truesize_base && k->free_ts > tp->now && tp->nr_inflight < tp->rs->nr_frames)
+		tp->inflight[tp->nr_inflight++] = (__u32)idx;
+}
+
+/*
+ * sk_wmem_alloc as the kernel read it when it checked the next skb: after
+ * the driver returned the last one (xmit_done), when frees may have come
+ * in meanwhile; an emulated or slow NIC takes long enough for that.
+ */
+static __u64 tcp_wmem_alloc(const struct tcp_sock *tp)
+{
+	__u64 at = tp->xmit_done > tp->now ? tp->xmit_done : tp->now, sum = 1;
+
+	for (size_t i = 0; i < tp->nr_inflight; i++) {
+		const struct rs_frame *k = &tp->rs->frames[tp->inflight[i]];
+
+		if (k->free_ts > at)
+			sum += k->truesize;
+	}
+	return sum;
+}
+
+/*
+ * mirrors tcp_small_queue_check(), v6.1 and v6.18: no more below TCP than
+ * two skbs or about a millisecond at the pacing rate, until the driver
+ * frees what it holds (RIN_WFREE). Only where the recording shows the
+ * frees: loopback and veth orphan an skb as they take it, so the socket
+ * is never charged there.
+ */
+static bool tcp_small_queue_check(struct tcp_sock *tp, const struct sk_buff *skb)
+{
+	__u64 limit = 2 * ((__u64)tp->truesize_base + skb->len);
+	__u32 shift = tp->pacing_shift && tp->pacing_shift < 32 ? tp->pacing_shift : 10;
+	const struct sk_buff *first = skb_peek(&tp->rtx_queue);
+
+	if (!tp->truesize_base)
+		return false;
+	if (tp->pacing_rate != ~0ULL && tp->pacing_rate >> shift > limit)
+		limit = tp->pacing_rate >> shift;
+	/* before 6.16 a paced socket (fq, BBR) was not held to the sysctl */
+	if ((tp->kver >= 616 || tp->pacing_status <= 1) && limit > TCP_LIMIT_OUTPUT_BYTES(tp->kver))
+		limit = TCP_LIMIT_OUTPUT_BYTES(tp->kver);
+	if (tcp_wmem_alloc(tp) <= limit)
+		return false;
+	/* always send when the rtx queue is empty or holds one skb (6.7, and
+	 * 6.1 stable: Debian's 6.1 sends over the limit with one in flight):
+	 * TX completions may come too late to call TCP back in time */
+	if (!first || !skb_queue_next(&tp->rtx_queue, first))
+		return false;
+	tp->tsq_throttled = true;
+	return true;
+}
+
+/* mirrors tcp_write_xmit(), v6.1 and v6.18, without MTU probing (off by
+ * default) */
 static bool tcp_write_xmit(struct tcp_sock *tp, __u32 mss_now, int nonagle, int push_one)
 {
 	__u32 max_segs = tcp_tso_segs(tp, mss_now), sent_pkts = 0;
@@ -480,6 +543,8 @@ static bool tcp_write_xmit(struct tcp_sock *tp, __u32 mss_now, int nonagle, int 
 						    cwnd_quota < max_segs ? cwnd_quota : max_segs,
 						    nonagle);
 		if (skb->len > limit && tso_fragment(tp, skb, limit, mss_now))
+			break;
+		if (tcp_small_queue_check(tp, skb))
 			break;
 		/* an empty skb: a send() waits for memory in the middle */
 		if (TCP_SKB_CB(skb)->end_seq == TCP_SKB_CB(skb)->seq)

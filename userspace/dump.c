@@ -204,6 +204,8 @@ static void text_skb(FILE *out, const struct tsend_skb_event *e)
 		fputs(" csum=", out);
 		text_enum(out, csum_name(e->csum), e->csum);
 	}
+	if (e->truesize)
+		fprintf(out, " truesize=%u", e->truesize);
 	if (e->snap_len)
 		fprintf(out, " snap=%u", e->snap_len);
 }
@@ -396,6 +398,8 @@ static void json_skb(struct jw *w, const struct tsend_skb_event *e, const __u8 *
 	if (has_abi(meta, 3)) {
 		j_enum(w, "csum", csum_name(e->csum), e->csum);
 		j_u64(w, "csum_id", e->csum);
+		if (e->truesize)
+			j_u64(w, "truesize", e->truesize);
 	}
 	j_u64(w, "snap_len", e->snap_len);
 	j_hex(w, "snap", snap, e->snap_len);
