@@ -181,10 +181,18 @@ demo: deps all $(HELPERS)
 test: deps all unit fuzz $(HELPERS)
 	$(Q)tests/run.sh
 
-# Tracer overhead against perf on the same tracepoints (docs/benchmarks.md)
+# Tracer overhead against perf on the same tracepoints (docs/benchmarks.md);
+# then, in the QEMU guest, the userspace e1000e driver against the kernel's
 bench: deps all $(HELPERS)
 	$(Q)bench/overhead.sh 7 3000 65536
 	$(Q)bench/overhead.sh 7 20000 1024
+	$(Q)bench/e1000e.sh
+
+# static: it runs in the QEMU guest, which has no libc
+$(OUTPUT)/bench/sendmmsg: bench/sendmmsg.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -static $< -o $@
 
 # cppcheck without -I$(OUTPUT): the skeleton (megabytes of BPF object as a
 # byte array) takes it minutes and holds nothing of ours to check
@@ -192,9 +200,9 @@ lint:
 	$(Q)cppcheck --quiet --enable=warning,style,performance --error-exitcode=1 \
 		--inline-suppr --suppress=missingIncludeSystem --suppress=missingInclude -I. \
 		--include=/usr/include/bpf/libbpf_common.h \
-		userspace replay cmd tests/unit tests/tcp_sender.c
+		userspace replay cmd tests/unit tests/tcp_sender.c bench
 	$(Q)clang-format --dry-run --Werror $(wildcard userspace/*.[ch] replay/*.[ch] replay/drivers/*.[ch] \
-		cmd/*.c bpf/*.bpf.c bpf/*.h)
+		cmd/*.c bpf/*.bpf.c bpf/*.h tests/unit/test_e1000e.c tests/fuzz/fuzz_e1000e.c bench/*.c)
 
 clean:
 	$(Q)rm -rf $(OUTPUT)
