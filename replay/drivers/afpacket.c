@@ -48,7 +48,7 @@ struct afpacket_out {
 	__u32 frame_size;
 	__u32 frame_nr;
 	__u32 head;   /* the next slot to fill */
-	bool pending; /* frames handed to the kernel since the last flush */
+	bool pending; /* slots a full device queue left for the next send() */
 	struct mmsghdr msgs[MMSG_BATCH];
 	struct iovec iov[MMSG_BATCH];
 };
@@ -78,14 +78,18 @@ static int ring_kick(struct afpacket_out *a, bool wait)
 {
 	for (;;) {
 		a->out.stats.syscalls++;
-		if (send(a->fd, NULL, 0, wait ? 0 : MSG_DONTWAIT) >= 0)
+		if (send(a->fd, NULL, 0, wait ? 0 : MSG_DONTWAIT) >= 0) {
+			a->pending = false;
 			return 0;
+		}
 		if (errno == EINTR)
 			continue;
 		/* a full device queue: the slots stay SEND_REQUEST and go
-		 * out with the next send() */
-		if (!wait && (errno == EAGAIN || errno == ENOBUFS))
+		 * out with the next send() (flush) */
+		if (!wait && (errno == EAGAIN || errno == ENOBUFS)) {
+			a->pending = true;
 			return 0;
+		}
 		return output_fail(&a->out, -errno, "send on the TX ring of %s: %s", a->iface,
 				   strerror(errno));
 	}
@@ -114,7 +118,6 @@ static int ring_tx_batch(struct afpacket_out *a, const struct replay_frame *f, u
 		__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
 		a->head = (a->head + 1) % a->frame_nr;
 	}
-	a->pending = true;
 	return ring_kick(a, false);
 }
 
@@ -158,24 +161,20 @@ static int afpacket_tx_batch(struct output *o, const struct replay_frame *f, uns
 	return a->ring ? ring_tx_batch(a, f, n) : mmsg_tx_batch(a, f, n);
 }
 
-/* sendmmsg() has handed everything over on return; the ring waits here. */
+/* sendmmsg() has handed everything over on return; the ring's slots a
+ * full device queue left behind go now. Waiting for the frames to be
+ * freed is for close: here it would stall the replay at every batch. */
 static int afpacket_flush(struct output *o)
 {
 	struct afpacket_out *a = to_afpacket(o);
-	int err;
 
-	if (!a->ring || !a->pending)
-		return 0;
-	err = ring_kick(a, true);
-	if (!err)
-		a->pending = false;
-	return err;
+	return a->ring && a->pending ? ring_kick(a, false) : 0;
 }
 
 static int afpacket_close(struct output *o, bool commit)
 {
 	struct afpacket_out *a = to_afpacket(o);
-	int err = commit ? afpacket_flush(o) : 0;
+	int err = commit && a->ring ? ring_kick(a, true) : 0;
 
 	if (a->ring)
 		munmap(a->ring, a->ring_size);
