@@ -259,6 +259,15 @@ static void what_if_drain(struct tcp_sock *tp, const struct replay_sock *rs)
 	}
 }
 
+/* The first input after i that made the socket do something: a state
+ * sample (an entry event) or a free by the driver does not. */
+static size_t next_socket_event(const struct replay_sock *rs, size_t i)
+{
+	while (++i < rs->nr_in && (rs->in[i].kind == RIN_SAMPLE || rs->in[i].kind == RIN_WFREE))
+		;
+	return i;
+}
+
 static int run_sock(struct replay *r, struct replay_sock *rs)
 {
 	struct tcp_sock tp;
@@ -293,12 +302,15 @@ static int run_sock(struct replay *r, struct replay_sock *rs)
 	for (size_t i = 0; i < rs->nr_in; i++)
 		if (rs->in[i].kind == RIN_COPY)
 			last_copy[rs->in[i].send] = i;
-	for (size_t i = 0; i < rs->nr_in && !tp.err && !r->dev.err; i++) {
+	for (size_t i = 0, next_event = 0; i < rs->nr_in && !tp.err && !r->dev.err; i++) {
 		const struct rin *in = &rs->in[i];
 		const struct rs_send *snd;
 
 		tcp_pace_kick(&tp, in->ts);
 		tp.now = in->ts;
+		if (next_event <= i)
+			next_event = next_socket_event(rs, i);
+		tp.next_event_ts = next_event < rs->nr_in ? rs->in[next_event].ts : ~0ULL;
 		/* a task let go of the socket since: what waited for it ran */
 		if (in->st.owned == 1 && tp.owned)
 			release_sock(&tp);

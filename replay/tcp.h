@@ -52,6 +52,7 @@ struct tcp_sock {
 	__u8 nonagle;
 	bool fin_queued;
 	__u64 now;	     /* the clock: the input being processed */
+	__u64 next_event_ts; /* when the socket did something next (not a sample) */
 	__u64 tcp_wstamp_ns; /* earliest departure of the next frame (EDT) */
 	__u64 pacing_rate;   /* sk_pacing_rate, bytes/s */
 	__u8 pacing_status;  /* 1 + enum sk_pacing: 2 is TCP's own pacing */

@@ -496,6 +496,24 @@ static bool tcp_small_queue_check(struct tcp_sock *tp, const struct sk_buff *skb
 	return true;
 }
 
+/*
+ * A faithful replay's evidence against its own pacing clock: the kernel
+ * sent the next frame before the socket did anything else, so its clock
+ * (tcp_clock_cache, read at tcp_write_xmit's start) had passed
+ * tcp_wstamp_ns, which a few microseconds of scheduling under load decide;
+ * a frame the pacing timer released leaves after that timer's run.
+ */
+static bool tcp_pacing_passed(const struct tcp_sock *tp)
+{
+	const struct rs_frame *k;
+	size_t idx;
+
+	if (replay_opts__what_if(tp->opts))
+		return false;
+	k = tcp_pair_frame(tp, &idx);
+	return idx != SIZE_MAX && k->ts < tp->next_event_ts;
+}
+
 /* mirrors tcp_write_xmit(), v6.1 and v6.18, without MTU probing (off by
  * default) */
 static bool tcp_write_xmit(struct tcp_sock *tp, __u32 mss_now, int nonagle, int push_one)
@@ -509,8 +527,11 @@ static bool tcp_write_xmit(struct tcp_sock *tp, __u32 mss_now, int nonagle, int 
 		/* tcp_pacing_check(): TCP's own pacing (SK_PACING_NEEDED, as
 		 * BBR asks for) holds the queue until its hrtimer fires */
 		if (tp->pacing_status == 1 + 1 && tp->tcp_wstamp_ns > tp->now) {
-			tp->pacing_timer = true;
-			break;
+			if (!tcp_pacing_passed(tp)) {
+				tp->pacing_timer = true;
+				break;
+			}
+			tp->now = tp->tcp_wstamp_ns;
 		}
 		cwnd_quota = tcp_cwnd_test(tp);
 		if (!cwnd_quota) {

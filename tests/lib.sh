@@ -77,6 +77,19 @@ build_static() {
 	fi
 }
 
+# guest_prepare NAME: a guest test's start: root, a scratch dir $d (kept
+# with KEEP=1) and the static binaries; non-zero, after a skip or FAIL
+# line, when the test cannot go on
+guest_prepare() {
+	if ! need_root; then
+		skip "$1: needs root to build the initramfs devices"
+		return 1
+	fi
+	d=$(tmpdir)
+	trap '[ -n "${KEEP:-}" ] || rm -rf "$d"' EXIT
+	build_static "$1" "$d/make.log"
+}
+
 # run_guest NAME DIR [run-guest.sh options...]: boots the guest with
 # DIR/guest.sh, tests/vm/guest_lib.sh and the static binaries, passes on its
 # "ok"/"FAIL" lines, saves the files it exported (export_file) in

@@ -17,13 +17,7 @@
 # from eth1, which check_dump.py cuts the dump at.
 set -u
 . "$(dirname "$0")/../lib.sh"
-if ! need_root; then
-	skip "guest e1000e: needs root to build the initramfs devices"
-	exit 0
-fi
-d=$(tmpdir)
-trap '[ -n "${KEEP:-}" ] || rm -rf "$d"' EXIT
-build_static "guest e1000e" "$d/make.log" || exit 0
+guest_prepare "guest e1000e" || exit 0
 
 cat >"$d/guest.sh" <<'GUEST'
 T="guest e1000e"

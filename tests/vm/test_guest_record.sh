@@ -7,16 +7,7 @@
 # eth1 (in its own namespace) must hold those stages and every byte.
 set -u
 . "$(dirname "$0")/../lib.sh"
-if ! need_root; then
-	skip "guest test: needs root to build the initramfs devices"
-	exit 0
-fi
-if [ ! -e /dev/kvm ] && ! command -v qemu-system-x86_64 >/dev/null; then
-	"$ROOT/tests/vm/build-guest.sh" --quiet >/dev/null 2>&1 || true
-fi
-d=$(tmpdir)
-trap 'rm -rf "$d"' EXIT
-build_static "guest" "$d/make.log" || exit 0
+guest_prepare "guest" || exit 0
 
 cat >"$d/guest.sh" <<'GUEST'
 T=guest

@@ -7,13 +7,7 @@
 # completion. The guest has busybox only: the text output is checked.
 set -u
 . "$(dirname "$0")/../lib.sh"
-if ! need_root; then
-	skip "guest top: needs root to build the initramfs devices"
-	exit 0
-fi
-d=$(tmpdir)
-trap 'rm -rf "$d"' EXIT
-build_static "guest top" "$d/make.log" || exit 0
+guest_prepare "guest top" || exit 0
 
 cat >"$d/guest.sh" <<'GUEST'
 T="guest top"
