@@ -128,6 +128,22 @@ refused "--bind while eth0 is up with an address" "eth0 under e1000e, which is u
 given_back "refused while up"
 ip addr flush dev eth0
 ip link set eth0 down
+# no UIO: the module gone, and modprobe (no modules.dep here) cannot load it
+rmmod uio_pci_generic
+refused "no UIO" "no UIO: the uio_pci_generic driver is not loaded" \
+	/tmp/small.trace -o e1000e:$nic --bind
+given_back "after the UIO error"
+insmod /lib/modules/uio_pci_generic.ko
+# no permission: an unprivileged user may not even open config space
+echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >> /etc/passwd
+chmod a+r /tmp/small.trace
+su -s /bin/sh nobody -c "tsend-replay run /tmp/small.trace -o e1000e:$nic --bind" \
+	> /tmp/replay.out 2> /tmp/replay.err
+rc=$?
+[ $rc = 1 ] && [ "$(grep -c . /tmp/replay.err)" = 1 ] && grep -q "Permission denied (run as root)" /tmp/replay.err &&
+	ok "no permission: exit 1, '$(cat /tmp/replay.err)'" ||
+	no "no permission: exit $rc, '$(cat /tmp/replay.err)'"
+given_back "after the permission error"
 echo 0 > /proc/sys/vm/nr_hugepages
 refused "no hugepages" "no 2 MiB hugepage free for DMA memory (HugePages_Free: 0)" \
 	/tmp/small.trace -o e1000e:$nic --bind
