@@ -201,7 +201,6 @@ static int check_idle(const struct pci_dev *d, const char *drv, char *err, size_
 /* uio_pci_generic loaded, by modprobe where it is not. */
 static int uio_driver_ready(char *err, size_t errlen)
 {
-	char *argv[] = {"modprobe", "-q", UIO_DRIVER, NULL};
 	posix_spawn_file_actions_t quiet;
 	struct stat st;
 	int status;
@@ -211,6 +210,8 @@ static int uio_driver_ready(char *err, size_t errlen)
 		return 0;
 	/* its complaints are not ours: the one line below says it all */
 	if (!posix_spawn_file_actions_init(&quiet)) {
+		char *argv[] = {"modprobe", "-q", UIO_DRIVER, NULL};
+
 		posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
 		posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
 		if (!posix_spawnp(&pid, "modprobe", &quiet, NULL, argv, environ))
