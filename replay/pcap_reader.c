@@ -35,10 +35,7 @@
 /* A block we read whole: the longest frame and room for its options. */
 #define BLOCK_MAX  (PCAP_READER_FRAME_MAX + 64 * 1024)
 #define SKIP_CHUNK (64 * 1024)
-#define MSG_MAX	   512
 #define NSEC	   1000000000ULL
-
-enum reader_state { READER_READING, READER_DONE, READER_FAILED };
 
 struct iface {
 	__u32 linktype;
@@ -66,19 +63,10 @@ struct pcap_reader {
 	__u32 ifaces_cap;
 	__u64 last_ts; /* a simple packet block has none: it takes this */
 	__u64 frames;
-	enum reader_state state;
-	int err;
-	char error[MSG_MAX];
-	char warning[MSG_MAX];
+	struct reader_status st;
 };
 
 /* ---- messages ---- */
-
-static void reader_vmsg(const struct pcap_reader *r, char *dst, __u64 off, const char *fmt,
-			va_list ap)
-{
-	msg_at(dst, MSG_MAX, r->name, off, fmt, ap);
-}
 
 /* Records an error at the record starting at off; it sticks. */
 __attribute__((format(printf, 4, 5))) static int reader_fail(struct pcap_reader *r, __u64 off,
@@ -87,21 +75,27 @@ __attribute__((format(printf, 4, 5))) static int reader_fail(struct pcap_reader 
 	va_list ap;
 
 	va_start(ap, fmt);
-	reader_vmsg(r, r->error, off, fmt, ap);
+	reader_status_fail(&r->st, r->name, off, err, fmt, ap);
 	va_end(ap);
-	r->state = READER_FAILED;
-	r->err = err;
 	return err;
 }
 
 /* The file ends inside the record at off: what came before is good. */
+__attribute__((format(printf, 3, 4))) static int reader_stop(struct pcap_reader *r, __u64 off,
+							     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	reader_status_stop(&r->st, r->name, off, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
 static int reader_cut_off(struct pcap_reader *r, __u64 off)
 {
-	snprintf(r->warning, MSG_MAX,
-		 "%s: offset %llu: file ends mid-record (capture cut off?); read %llu frames",
-		 r->name, (unsigned long long)off, (unsigned long long)r->frames);
-	r->state = READER_DONE;
-	return 0;
+	return reader_stop(r, off, "file ends mid-record (capture cut off?); read %llu frames",
+			   (unsigned long long)r->frames);
 }
 
 /* ---- input ---- */
@@ -245,7 +239,7 @@ static int pcap_next(struct pcap_reader *r, struct replay_frame *f)
 	if (got < 0)
 		return reader_io_fail(r, start, got);
 	if (!got) {
-		r->state = READER_DONE;
+		r->st.state = READER_DONE;
 		return 0;
 	}
 	if (got < PCAP_REC_LEN)
@@ -522,14 +516,14 @@ static int ng_next(struct pcap_reader *r, struct replay_frame *f)
 		if (got < 0)
 			return reader_io_fail(r, start, got);
 		if (!got) {
-			r->state = READER_DONE;
+			r->st.state = READER_DONE;
 			return 0;
 		}
 		if (got < 4)
 			return reader_cut_off(r, start);
 		memcpy(&type_raw, p, sizeof(type_raw));
 		ret = ng_block(r, start, type_raw, f);
-		if (ret || r->state != READER_READING)
+		if (ret || r->st.state != READER_READING)
 			return ret;
 	}
 }
@@ -542,8 +536,8 @@ int pcap_reader__next(struct pcap_reader *r, struct replay_frame *f)
 
 	if (!r || !f)
 		return -EINVAL;
-	if (r->state != READER_READING)
-		return r->state == READER_FAILED ? r->err : 0;
+	if (r->st.state != READER_READING)
+		return r->st.state == READER_FAILED ? r->st.err : 0;
 	ret = r->pcapng ? ng_next(r, f) : pcap_next(r, f);
 	if (ret == 1)
 		r->frames++;
@@ -608,7 +602,7 @@ static int reader_start(struct pcap_reader *r)
 	ret = ng_block(r, 0, magic, &unused);
 	if (ret < 0)
 		return ret;
-	if (r->state == READER_DONE)
+	if (r->st.state == READER_DONE)
 		return reader_fail(r, 0, -EBADMSG, "file ends inside the section header block");
 	return 0;
 }
@@ -619,7 +613,7 @@ static struct pcap_reader *reader_open(struct pcap_reader *r, char *err, size_t 
 
 	if (!ret)
 		return r;
-	msg_copy(err, errlen, r->error);
+	msg_copy(err, errlen, r->st.error);
 	pcap_reader__close(r);
 	errno = -ret;
 	return NULL;
@@ -673,12 +667,12 @@ struct pcap_reader *pcap_reader__open_mem(const void *buf, size_t len, const cha
 
 const char *pcap_reader__error(const struct pcap_reader *r)
 {
-	return r && r->state == READER_FAILED ? r->error : NULL;
+	return r && r->st.state == READER_FAILED ? r->st.error : NULL;
 }
 
 const char *pcap_reader__warning(const struct pcap_reader *r)
 {
-	return r && r->warning[0] ? r->warning : NULL;
+	return r && r->st.warning[0] ? r->st.warning : NULL;
 }
 
 void pcap_reader__close(struct pcap_reader *r)

@@ -84,8 +84,6 @@ _Static_assert(sizeof(struct tsend_head) == TSEND_HEAD_SIZE,
 			     PROBE_STR_MAX(func) + PROBE_STR_MAX(target) + PROBE_STR_MAX(detail)))
 _Static_assert(META_ENC_MAX <= META_LEN_MAX, "a full meta must stay readable by the reader's cap");
 
-#define MSG_MAX 512
-
 /* ---- little-endian encoding ------------------------------------------ */
 
 static void put_le16(unsigned char *p, __u16 v)
@@ -594,12 +592,6 @@ int trace_writer__close(struct trace_writer *w, const struct trace_stats *stats)
 
 /* ---- reader ----------------------------------------------------------- */
 
-enum reader_state {
-	READER_READING,
-	READER_DONE,
-	READER_FAILED,
-};
-
 struct block_hdr {
 	__u64 off; /* of the block in the file */
 	__u16 type;
@@ -627,19 +619,10 @@ struct trace_reader {
 	z_stream zs;
 	bool zs_live;
 	bool has_stats;
-	enum reader_state state;
-	int err;
+	struct reader_status st;
 	struct trace_meta meta;
 	struct trace_stats stats;
-	char error[MSG_MAX];
-	char warning[MSG_MAX];
 };
-
-static void reader_vmsg(const struct trace_reader *r, char *dst, __u64 off, const char *fmt,
-			va_list ap)
-{
-	msg_at(dst, MSG_MAX, r->name, off, fmt, ap);
-}
 
 /* Records an error; every later __next returns it again. */
 __attribute__((format(printf, 4, 5))) static int reader_fail(struct trace_reader *r, __u64 off,
@@ -648,10 +631,8 @@ __attribute__((format(printf, 4, 5))) static int reader_fail(struct trace_reader
 	va_list ap;
 
 	va_start(ap, fmt);
-	reader_vmsg(r, r->error, off, fmt, ap);
+	reader_status_fail(&r->st, r->name, off, err, fmt, ap);
 	va_end(ap);
-	r->state = READER_FAILED;
-	r->err = err;
 	return err;
 }
 
@@ -662,9 +643,8 @@ __attribute__((format(printf, 3, 4))) static int reader_stop(struct trace_reader
 	va_list ap;
 
 	va_start(ap, fmt);
-	reader_vmsg(r, r->warning, off, fmt, ap);
+	reader_status_stop(&r->st, r->name, off, fmt, ap);
 	va_end(ap);
-	r->state = READER_DONE;
 	return 0;
 }
 
@@ -1047,7 +1027,7 @@ static int reader_load_end(struct trace_reader *r, const struct block_hdr *h)
 				   "end block counts %llu records, the file holds %llu",
 				   (unsigned long long)s->records, (unsigned long long)r->records);
 	r->has_stats = true;
-	r->state = READER_DONE;
+	r->st.state = READER_DONE;
 	return reader_check_tail(r);
 }
 
@@ -1100,8 +1080,8 @@ int trace_reader__next(struct trace_reader *r, const void **rec, __u32 *len)
 	while (!r->left) {
 		int err;
 
-		if (r->state != READER_READING)
-			return r->state == READER_FAILED ? r->err : 0;
+		if (r->st.state != READER_READING)
+			return r->st.state == READER_FAILED ? r->st.err : 0;
 		err = reader_load_block(r);
 		if (err <= 0)
 			return err;
@@ -1162,7 +1142,7 @@ static struct trace_reader *reader_start(struct trace_reader *r, char *err, size
 
 	if (!ret)
 		return r;
-	msg_copy(err, errlen, r->error);
+	msg_copy(err, errlen, r->st.error);
 	trace_reader__close(r);
 	errno = -ret;
 	return NULL;
@@ -1235,12 +1215,12 @@ const struct trace_stats *trace_reader__stats(const struct trace_reader *r)
 
 const char *trace_reader__error(const struct trace_reader *r)
 {
-	return r && r->state == READER_FAILED ? r->error : NULL;
+	return r && r->st.state == READER_FAILED ? r->st.error : NULL;
 }
 
 const char *trace_reader__warning(const struct trace_reader *r)
 {
-	return r && r->warning[0] ? r->warning : NULL;
+	return r && r->st.warning[0] ? r->st.warning : NULL;
 }
 
 void trace_reader__close(struct trace_reader *r)
