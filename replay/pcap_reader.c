@@ -15,23 +15,12 @@
 
 #include "pcap_reader.h"
 #include "../userspace/msg.h"
+#include "../userspace/pcapng_format.h"
 
-#define PCAP_MAGIC_US	  0xa1b2c3d4U
-#define PCAP_MAGIC_NS	  0xa1b23c4dU
-#define PCAP_HDR_LEN	  24
-#define PCAP_REC_LEN	  16
-#define PCAPNG_SHB	  0x0a0d0d0aU /* a palindrome: same in both orders */
-#define PCAPNG_BOM	  0x1a2b3c4dU
-#define PCAPNG_IDB	  1U
-#define PCAPNG_OPB	  2U /* the obsolete packet block */
-#define PCAPNG_SPB	  3U
-#define PCAPNG_EPB	  6U
-#define OPT_ENDOFOPT	  0
-#define IF_TSRESOL	  9
-#define IF_TSOFFSET	  14
-#define TSRESOL_DEFAULT	  6 /* microseconds, when an IDB has no if_tsresol */
-#define LINKTYPE_ETHERNET 1
-#define MAX_IFACES	  1024
+#define PCAP_HDR_LEN	24
+#define PCAP_REC_LEN	16
+#define TSRESOL_DEFAULT 6 /* microseconds, when an IDB has no if_tsresol */
+#define MAX_IFACES	1024
 /* A block we read whole: the longest frame and room for its options. */
 #define BLOCK_MAX  (PCAP_READER_FRAME_MAX + 64 * 1024)
 #define SKIP_CHUNK (64 * 1024)

@@ -16,27 +16,13 @@
 #include "dump.h"
 #include "lifecycle.h"
 #include "pcapng.h"
+#include "pcapng_format.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "records are little endian and read in place: a big-endian host needs byte swaps"
 #endif
 
-/* Block types and option codes of the pcapng draft. */
-#define PCAPNG_SHB	  0x0a0d0d0aU
-#define PCAPNG_IDB	  1U
-#define PCAPNG_EPB	  6U
-#define PCAPNG_BOM	  0x1a2b3c4dU
-#define OPT_ENDOFOPT	  0
-#define OPT_COMMENT	  1
-#define SHB_HARDWARE	  2
-#define SHB_OS		  3
-#define SHB_USERAPPL	  4
-#define IF_NAME		  2
-#define IF_TSRESOL	  9
-#define EPB_FLAGS	  2
-#define EPB_FLAG_OUTBOUND 2U /* bits 0-1: direction */
-#define LINKTYPE_ETHERNET 1
-#define SNAPLEN_UNKNOWN	  65535
+#define SNAPLEN_UNKNOWN 65535
 
 #define COMMENT_MAX 256
 /* The largest block: an EPB with a whole __u16 snapshot and its options. */
@@ -55,47 +41,17 @@ struct pcapng_export {
 	__u8 block[BLOCK_MAX];
 };
 
-/* A block being built in x->block; callers stay within BLOCK_MAX. */
-struct block {
-	__u8 *p;
-	__u32 len;
-};
+/* ---- blocks: built in x->block, within BLOCK_MAX ---- */
 
-/* ---- blocks ---- */
-
-static void put16(struct block *b, __u16 v)
+static void put_opt(struct pcap_buf *b, __u16 code, const void *data, __u16 n)
 {
-	v = htole16(v);
-	memcpy(b->p + b->len, &v, sizeof(v));
-	b->len += sizeof(v);
-}
-
-static void put32(struct block *b, __u32 v)
-{
-	v = htole32(v);
-	memcpy(b->p + b->len, &v, sizeof(v));
-	b->len += sizeof(v);
-}
-
-/* n bytes, then zeros up to 32 bits: every field of a block is aligned */
-static void put_padded(struct block *b, const void *data, __u32 n)
-{
-	if (n)
-		memcpy(b->p + b->len, data, n);
-	b->len += n;
-	while (b->len % 4)
-		b->p[b->len++] = 0;
-}
-
-static void put_opt(struct block *b, __u16 code, const void *data, __u16 n)
-{
-	put16(b, code);
-	put16(b, n);
-	put_padded(b, data, n);
+	pcap_put16(b, code);
+	pcap_put16(b, n);
+	pcap_put_bytes(b, data, n, true);
 }
 
 /* Options are UTF-8; kernel strings are bytes: keep printable ASCII only. */
-static void put_opt_str(struct block *b, __u16 code, const char *s, size_t max)
+static void put_opt_str(struct pcap_buf *b, __u16 code, const char *s, size_t max)
 {
 	char buf[COMMENT_MAX + 8];
 	size_t n = strnlen(s, max);
@@ -108,22 +64,17 @@ static void put_opt_str(struct block *b, __u16 code, const char *s, size_t max)
 		put_opt(b, code, buf, (__u16)n);
 }
 
-static struct block block_begin(struct pcapng_export *x, __u32 type)
+static struct pcap_buf block_begin(struct pcapng_export *x, __u32 type)
 {
-	struct block b = {.p = x->block};
+	struct pcap_buf b = {.p = x->block};
 
-	put32(&b, type);
-	put32(&b, 0); /* total length, set by block_end() */
+	pcapng_block_begin(&b, type);
 	return b;
 }
 
-/* The total length goes at both ends so readers can walk either way. */
-static int block_end(struct pcapng_export *x, struct block *b)
+static int block_end(struct pcapng_export *x, struct pcap_buf *b)
 {
-	__u32 total = htole32(b->len + 4);
-
-	memcpy(b->p + 4, &total, sizeof(total));
-	put32(b, b->len + 4);
+	pcapng_block_end(b, 0);
 	if (fwrite(b->p, 1, b->len, x->out) != b->len)
 		x->err = -EIO;
 	return x->err;
@@ -131,14 +82,14 @@ static int block_end(struct pcapng_export *x, struct block *b)
 
 static int shb_write(struct pcapng_export *x, const struct trace_meta *meta)
 {
-	struct block b = block_begin(x, PCAPNG_SHB);
+	struct pcap_buf b = block_begin(x, PCAPNG_SHB);
 	char os[sizeof(meta->kernel_release) + 8];
 
-	put32(&b, PCAPNG_BOM);
-	put16(&b, 1); /* version 1.0 */
-	put16(&b, 0);
-	put32(&b, 0xffffffffU); /* section length: not known in advance */
-	put32(&b, 0xffffffffU);
+	pcap_put32(&b, PCAPNG_BOM);
+	pcap_put16(&b, 1); /* version 1.0 */
+	pcap_put16(&b, 0);
+	pcap_put32(&b, 0xffffffffU); /* section length: not known in advance */
+	pcap_put32(&b, 0xffffffffU);
 	/* the recording names no hardware; the host at least says which machine */
 	put_opt_str(&b, SHB_HARDWARE, meta->hostname, sizeof(meta->hostname));
 	snprintf(os, sizeof(os), "Linux %.*s", (int)sizeof(meta->kernel_release),
@@ -152,13 +103,13 @@ static int shb_write(struct pcapng_export *x, const struct trace_meta *meta)
 
 static int idb_write(struct pcapng_export *x, __s32 ifindex)
 {
-	struct block b = block_begin(x, PCAPNG_IDB);
+	struct pcap_buf b = block_begin(x, PCAPNG_IDB);
 	__u8 tsresol = 9; /* 10^-9 s: the records' nanoseconds, unrounded */
 	char name[32];
 
-	put16(&b, LINKTYPE_ETHERNET);
-	put16(&b, 0);
-	put32(&b, x->snaplen);
+	pcap_put16(&b, LINKTYPE_ETHERNET);
+	pcap_put16(&b, 0);
+	pcap_put32(&b, x->snaplen);
 	/* the recording keeps ifindex only, not the interface's name */
 	snprintf(name, sizeof(name), "ifindex %d", ifindex);
 	put_opt_str(&b, IF_NAME, name, sizeof(name));
@@ -263,19 +214,19 @@ static void frame_comment(const struct lc_skb *l, const struct lc_send *s, __u64
 static int epb_write(struct pcapng_export *x, __u32 id, const struct tsend_skb_event *e,
 		     const __u8 *snap, const struct line *l)
 {
-	struct block b = block_begin(x, PCAPNG_EPB);
+	struct pcap_buf b = block_begin(x, PCAPNG_EPB);
 	__u64 ts = e->h.ts + (__u64)x->realtime_offset;
 	__u32 flags = htole32(EPB_FLAG_OUTBOUND);
 
 	/* before the epoch means a broken offset: 0 rather than a wrap */
 	if (x->realtime_offset < 0 && e->h.ts < (__u64)-x->realtime_offset)
 		ts = 0;
-	put32(&b, id);
-	put32(&b, (__u32)(ts >> 32));
-	put32(&b, (__u32)ts);
-	put32(&b, e->snap_len);
-	put32(&b, e->len);
-	put_padded(&b, snap, e->snap_len);
+	pcap_put32(&b, id);
+	pcap_put32(&b, (__u32)(ts >> 32));
+	pcap_put32(&b, (__u32)ts);
+	pcap_put32(&b, e->snap_len);
+	pcap_put32(&b, e->len);
+	pcap_put_bytes(&b, snap, e->snap_len, true);
 	if (l->len)
 		put_opt(&b, OPT_COMMENT, l->buf, (__u16)l->len);
 	put_opt(&b, EPB_FLAGS, &flags, sizeof(flags));

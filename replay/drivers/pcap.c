@@ -19,20 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../userspace/pcapng_format.h"
 #include "output_ops.h"
 
-#define PCAP_MAGIC_NS	  0xa1b23c4dU
-#define PCAP_SNAPLEN	  262144
-#define LINKTYPE_ETHERNET 1
-#define PCAPNG_SHB	  0x0a0d0d0aU
-#define PCAPNG_IDB	  1U
-#define PCAPNG_EPB	  6U
-#define PCAPNG_BOM	  0x1a2b3c4dU
-#define OPT_ENDOFOPT	  0
-#define SHB_USERAPPL	  4
-#define IF_TSRESOL	  9
-#define EPB_FLAGS	  2
-#define EPB_FLAG_OUTBOUND 2U /* bits 0-1: direction */
+#define PCAP_SNAPLEN 262144
 
 /* A file takes GSO super-frames as the kernel handed them to the device:
  * 64 KiB of IPv4 datagram, an IPv6 header more (its payload length does
@@ -50,7 +40,7 @@ struct pcap_out {
 	int err; /* sticky: once a write failed the file is incomplete */
 	char *path;
 	char *tmp;
-	size_t len; /* bytes waiting in buf */
+	struct pcap_buf b; /* bytes waiting in buf */
 	__u8 buf[BUF_SIZE];
 };
 
@@ -59,55 +49,12 @@ static struct pcap_out *to_pcap(struct output *o)
 	return output_container_of(o, struct pcap_out, out);
 }
 
-static void put16(struct pcap_out *p, __u16 v)
-{
-	v = htole16(v);
-	memcpy(p->buf + p->len, &v, sizeof(v));
-	p->len += sizeof(v);
-}
-
-static void put32(struct pcap_out *p, __u32 v)
-{
-	v = htole32(v);
-	memcpy(p->buf + p->len, &v, sizeof(v));
-	p->len += sizeof(v);
-}
-
-/* n bytes, then zeros up to 32 bits (pcapng aligns every field) */
-static void put_bytes(struct pcap_out *p, const void *data, __u32 n, bool pad)
-{
-	memcpy(p->buf + p->len, data, n);
-	p->len += n;
-	while (pad && p->len % 4)
-		p->buf[p->len++] = 0;
-}
-
-/* pcapng: type and a length placeholder; returns where the block starts */
-static size_t block_begin(struct pcap_out *p, __u32 type)
-{
-	size_t start = p->len;
-
-	put32(p, type);
-	put32(p, 0);
-	return start;
-}
-
-/* The total length goes at both ends, so readers can walk either way. */
-static void block_end(struct pcap_out *p, size_t start)
-{
-	__u32 total = (__u32)(p->len + 4 - start);
-	__u32 le = htole32(total);
-
-	memcpy(p->buf + start + 4, &le, sizeof(le));
-	put32(p, total);
-}
-
 static int drain(struct pcap_out *p)
 {
 	size_t done = 0;
 
-	while (!p->err && done < p->len) {
-		ssize_t n = write(p->fd, p->buf + done, p->len - done);
+	while (!p->err && done < p->b.len) {
+		ssize_t n = write(p->fd, p->b.p + done, p->b.len - done);
 
 		p->out.stats.syscalls++;
 		if (n < 0 && errno == EINTR)
@@ -119,19 +66,19 @@ static int drain(struct pcap_out *p)
 			done += (size_t)n;
 		}
 	}
-	p->len = 0;
+	p->b.len = 0;
 	return p->err;
 }
 
 static void pcap_header(struct pcap_out *p)
 {
-	put32(p, PCAP_MAGIC_NS);
-	put16(p, 2); /* version 2.4 */
-	put16(p, 4);
-	put32(p, 0); /* thiszone: timestamps are UTC */
-	put32(p, 0); /* sigfigs */
-	put32(p, PCAP_SNAPLEN);
-	put32(p, LINKTYPE_ETHERNET);
+	pcap_put32(&p->b, PCAP_MAGIC_NS);
+	pcap_put16(&p->b, 2); /* version 2.4 */
+	pcap_put16(&p->b, 4);
+	pcap_put32(&p->b, 0); /* thiszone: timestamps are UTC */
+	pcap_put32(&p->b, 0); /* sigfigs */
+	pcap_put32(&p->b, PCAP_SNAPLEN);
+	pcap_put32(&p->b, LINKTYPE_ETHERNET);
 }
 
 static void pcapng_header(struct pcap_out *p)
@@ -140,54 +87,54 @@ static void pcapng_header(struct pcap_out *p)
 	const __u8 tsresol = 9; /* 10^-9 s: the schedule's ns, unrounded */
 	size_t b;
 
-	b = block_begin(p, PCAPNG_SHB);
-	put32(p, PCAPNG_BOM);
-	put16(p, 1); /* version 1.0 */
-	put16(p, 0);
-	put32(p, 0xffffffffU); /* section length: not known in advance */
-	put32(p, 0xffffffffU);
-	put16(p, SHB_USERAPPL);
-	put16(p, sizeof(appl) - 1);
-	put_bytes(p, appl, sizeof(appl) - 1, true);
-	put32(p, OPT_ENDOFOPT);
-	block_end(p, b);
+	b = pcapng_block_begin(&p->b, PCAPNG_SHB);
+	pcap_put32(&p->b, PCAPNG_BOM);
+	pcap_put16(&p->b, 1); /* version 1.0 */
+	pcap_put16(&p->b, 0);
+	pcap_put32(&p->b, 0xffffffffU); /* section length: not known in advance */
+	pcap_put32(&p->b, 0xffffffffU);
+	pcap_put16(&p->b, SHB_USERAPPL);
+	pcap_put16(&p->b, sizeof(appl) - 1);
+	pcap_put_bytes(&p->b, appl, sizeof(appl) - 1, true);
+	pcap_put32(&p->b, OPT_ENDOFOPT);
+	pcapng_block_end(&p->b, b);
 
-	b = block_begin(p, PCAPNG_IDB);
-	put16(p, LINKTYPE_ETHERNET);
-	put16(p, 0);
-	put32(p, PCAP_SNAPLEN);
-	put16(p, IF_TSRESOL);
-	put16(p, sizeof(tsresol));
-	put_bytes(p, &tsresol, sizeof(tsresol), true);
-	put32(p, OPT_ENDOFOPT);
-	block_end(p, b);
+	b = pcapng_block_begin(&p->b, PCAPNG_IDB);
+	pcap_put16(&p->b, LINKTYPE_ETHERNET);
+	pcap_put16(&p->b, 0);
+	pcap_put32(&p->b, PCAP_SNAPLEN);
+	pcap_put16(&p->b, IF_TSRESOL);
+	pcap_put16(&p->b, sizeof(tsresol));
+	pcap_put_bytes(&p->b, &tsresol, sizeof(tsresol), true);
+	pcap_put32(&p->b, OPT_ENDOFOPT);
+	pcapng_block_end(&p->b, b);
 }
 
 static void pcap_record(struct pcap_out *p, const struct replay_frame *f)
 {
-	put32(p, (__u32)(f->ts_ns / 1000000000));
-	put32(p, (__u32)(f->ts_ns % 1000000000));
-	put32(p, f->len);
-	put32(p, f->wire_len);
-	put_bytes(p, f->data, f->len, false);
+	pcap_put32(&p->b, (__u32)(f->ts_ns / 1000000000));
+	pcap_put32(&p->b, (__u32)(f->ts_ns % 1000000000));
+	pcap_put32(&p->b, f->len);
+	pcap_put32(&p->b, f->wire_len);
+	pcap_put_bytes(&p->b, f->data, f->len, false);
 }
 
 static void pcapng_record(struct pcap_out *p, const struct replay_frame *f)
 {
-	size_t b = block_begin(p, PCAPNG_EPB);
+	size_t b = pcapng_block_begin(&p->b, PCAPNG_EPB);
 
-	put32(p, 0); /* interface 0, the only IDB */
-	put32(p, (__u32)(f->ts_ns >> 32));
-	put32(p, (__u32)f->ts_ns);
-	put32(p, f->len);
-	put32(p, f->wire_len);
-	put_bytes(p, f->data, f->len, true);
+	pcap_put32(&p->b, 0); /* interface 0, the only IDB */
+	pcap_put32(&p->b, (__u32)(f->ts_ns >> 32));
+	pcap_put32(&p->b, (__u32)f->ts_ns);
+	pcap_put32(&p->b, f->len);
+	pcap_put32(&p->b, f->wire_len);
+	pcap_put_bytes(&p->b, f->data, f->len, true);
 	/* the replay sends: say so, as a capture of the sender would */
-	put16(p, EPB_FLAGS);
-	put16(p, 4);
-	put32(p, EPB_FLAG_OUTBOUND);
-	put32(p, OPT_ENDOFOPT);
-	block_end(p, b);
+	pcap_put16(&p->b, EPB_FLAGS);
+	pcap_put16(&p->b, 4);
+	pcap_put32(&p->b, EPB_FLAG_OUTBOUND);
+	pcap_put32(&p->b, OPT_ENDOFOPT);
+	pcapng_block_end(&p->b, b);
 }
 
 static int pcap_tx_batch(struct output *o, const struct replay_frame *f, unsigned int n)
@@ -196,7 +143,7 @@ static int pcap_tx_batch(struct output *o, const struct replay_frame *f, unsigne
 
 	for (unsigned int i = 0; i < n && !p->err; i++) {
 		/* output.c held wire_len (>= len) to max_frame: one record fits */
-		if (p->len + RECORD_MAX > BUF_SIZE)
+		if (p->b.len + RECORD_MAX > BUF_SIZE)
 			drain(p);
 		if (p->ng)
 			pcapng_record(p, &f[i]);
@@ -252,6 +199,7 @@ struct output *pcap_output__open(const char *spec, const char *path, bool ng, ch
 		saved = ENOMEM;
 		goto free_out;
 	}
+	p->b.p = p->buf;
 	/* The frames may carry payload from the trace, itself 0600: keep it so. */
 	p->fd = open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (p->fd < 0) {
