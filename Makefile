@@ -163,7 +163,7 @@ $(OUTPUT)/asan/tests/test_%: tests/unit/test_%.c $(ASAN_CORE_OBJS) $(ASAN_REPLAY
 # libFuzzer targets, one per parser of untrusted input. The OSS-Fuzz macro
 # lets trace_file.c accept bad CRCs so the fuzzer reaches what is behind
 # them; the unit tests cover the CRC checks themselves.
-$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/records.h $(CORE_SRCS) $(REPLAY_SRCS) \
+$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(CORE_SRCS) $(REPLAY_SRCS) \
 		$(wildcard userspace/*.h) $(REPLAY_HDRS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(CPPFLAGS) -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \

@@ -19,12 +19,7 @@
 #include <string.h>
 
 #include "../../replay/drivers/e1000e.h"
-
-#define PROMISE(cond)                                                                              \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			abort();                                                                   \
-	} while (0)
+#include "promise.h"
 
 #define BAR_SIZE (128U * 1024)
 
@@ -105,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ret = e1000_xmit_frame(&ring, &f, err, sizeof(err));
 		if (ret) {
 			PROMISE(ret == -EINVAL || ret == -EMSGSIZE);
-			PROMISE(err[0] && !strchr(err, '\n'));
+			check_msg(err);
 			PROMISE(ring.next_to_use == first && ring.frames == frames);
 		} else {
 			PROMISE(ring.frames == frames + 1);

@@ -18,18 +18,7 @@
 #include <string.h>
 
 #include "../../replay/pcap_reader.h"
-
-#define PROMISE(cond)                                                                              \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			abort();                                                                   \
-	} while (0)
-
-/* Reader messages are one non-empty line. */
-static void check_msg(const char *msg)
-{
-	PROMISE(msg && msg[0] && !strchr(msg, '\n'));
-}
+#include "promise.h"
 
 /* Touches both ends so ASan sees a frame shorter than it claims. */
 static void check_frame(const struct replay_frame *f, const uint8_t *data, size_t size)

@@ -22,18 +22,7 @@
 
 #include "../../bpf/tsend.h"
 #include "../../userspace/trace_file.h"
-
-#define PROMISE(cond)                                                                              \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			abort();                                                                   \
-	} while (0)
-
-/* Reader messages are one non-empty line. */
-static void check_msg(const char *msg)
-{
-	PROMISE(msg && msg[0] && !strchr(msg, '\n'));
-}
+#include "promise.h"
 
 static void check_str(const char *s, size_t size)
 {
