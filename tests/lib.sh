@@ -60,6 +60,33 @@ need_root() {
 	[ "$(id -u)" = 0 ]
 }
 
+# requires NAME TOOL...: root, for BPF and network namespaces, and each
+# TOOL; without one, a skip line naming it and a non-zero return
+requires() {
+	local name=$1 tool
+	shift
+	if ! need_root; then
+		skip "$name: needs root for BPF and namespaces"
+		return 1
+	fi
+	for tool in "$@"; do
+		if ! command -v "$tool" >/dev/null; then
+			skip "$name: $tool is not installed"
+			return 1
+		fi
+	done
+}
+
+# veth_pair NA NB: two new network namespaces joined by a veth pair, va in
+# NA (198.51.100.1/24) and vb in NB (.2; TEST-NET-2), both up with their lo
+veth_pair() {
+	ip netns add "$1" && ip netns add "$2" &&
+		ip -n "$1" link add va type veth peer name vb netns "$2" &&
+		ip -n "$1" addr add 198.51.100.1/24 dev va && ip -n "$1" link set va up &&
+		ip -n "$2" addr add 198.51.100.2/24 dev vb && ip -n "$2" link set vb up &&
+		ip -n "$1" link set lo up && ip -n "$2" link set lo up
+}
+
 tmpdir() {
 	mktemp -d "${TMPDIR:-/tmp}/tsend-test.XXXXXX"
 }

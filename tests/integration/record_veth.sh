@@ -6,10 +6,7 @@
 # against a capture on the sending veth; then the --dev filter.
 set -u
 . "$(dirname "$0")/../lib.sh"
-if ! need_root; then
-	skip "veth recording: needs root for BPF and namespaces"
-	exit 0
-fi
+requires "veth recording" || exit 0
 d=$(tmpdir)
 na=tsend-a-$$
 nb=tsend-b-$$
@@ -24,11 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip netns add "$na" && ip netns add "$nb" &&
-	ip -n "$na" link add va type veth peer name vb netns "$nb" &&
-	ip -n "$na" addr add 198.51.100.1/24 dev va && ip -n "$na" link set va up &&
-	ip -n "$nb" addr add 198.51.100.2/24 dev vb && ip -n "$nb" link set vb up &&
-	ip -n "$na" link set lo up && ip -n "$nb" link set lo up
+veth_pair "$na" "$nb"
 rc=$?
 check "veth pair between two new namespaces" [ "$rc" = 0 ] || exit 0
 

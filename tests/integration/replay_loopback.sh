@@ -11,16 +11,7 @@ set -u
 . "$(dirname "$0")/../replay_lib.sh"
 REPLAY=$BUILD/tsend-replay
 CHECK=$ROOT/tests/integration/check_replay.py
-if ! need_root; then
-	skip "replay on loopback: needs root for BPF and namespaces"
-	exit 0
-fi
-for tool in python3 tshark; do
-	if ! command -v "$tool" >/dev/null; then
-		skip "replay on loopback: $tool is not installed"
-		exit 0
-	fi
-done
+requires "replay on loopback" python3 tshark || exit 0
 d=$(tmpdir)
 ns=tsend-rl-$$
 nsb=tsend-rlb-$$

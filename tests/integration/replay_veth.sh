@@ -13,16 +13,7 @@ set -u
 . "$(dirname "$0")/../replay_lib.sh"
 REPLAY=$BUILD/tsend-replay
 CHECK=$ROOT/tests/integration/check_replay.py
-if ! need_root; then
-	skip "replay over veth: needs root for BPF and namespaces"
-	exit 0
-fi
-for tool in python3 tshark dumpcap; do
-	if ! command -v "$tool" >/dev/null; then
-		skip "replay over veth: $tool is not installed"
-		exit 0
-	fi
-done
+requires "replay over veth" python3 tshark dumpcap || exit 0
 d=$(tmpdir)
 na=tsend-ra-$$
 nb=tsend-rb-$$
@@ -43,11 +34,7 @@ cleanup() {
 trap cleanup EXIT
 
 # A and B: where the workload runs and is recorded
-ip netns add "$na" && ip netns add "$nb" &&
-	ip -n "$na" link add va type veth peer name vb netns "$nb" &&
-	ip -n "$na" addr add 198.51.100.1/24 dev va && ip -n "$na" link set va up &&
-	ip -n "$nb" addr add 198.51.100.2/24 dev vb && ip -n "$nb" link set vb up &&
-	ip -n "$na" link set lo up && ip -n "$nb" link set lo up &&
+veth_pair "$na" "$nb" &&
 	ip netns exec "$na" sysctl -q net.ipv4.tcp_congestion_control=reno &&
 	ip netns exec "$nb" sysctl -q net.ipv4.tcp_congestion_control=reno
 verdict "veth pair between namespaces A and B, reno in both" || exit 0

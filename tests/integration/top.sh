@@ -8,10 +8,7 @@
 # drops and retransmits.
 set -u
 . "$(dirname "$0")/../lib.sh"
-if ! need_root; then
-	skip "top: needs root for BPF and namespaces"
-	exit 0
-fi
+requires "top" || exit 0
 d=$(tmpdir)
 ns=tsend-top-$$
 na=tsend-top-a-$$
@@ -164,11 +161,7 @@ sys.exit(len(lines) != 2 or any(json.loads(l)["rows"] for l in lines))' "$d/unus
 
 # 5. drops and retransmits: a veth between two namespaces whose receiving
 # end goes down for a while mid-transfer
-ip netns add "$na" && ip netns add "$nb" &&
-	ip -n "$na" link add va type veth peer name vb netns "$nb" &&
-	ip -n "$na" addr add 198.51.100.1/24 dev va && ip -n "$na" link set va up &&
-	ip -n "$nb" addr add 198.51.100.2/24 dev vb && ip -n "$nb" link set vb up &&
-	ip -n "$na" link set lo up && ip -n "$nb" link set lo up
+veth_pair "$na" "$nb"
 check "veth pair between two new namespaces" [ $? = 0 ] || exit 0
 ip netns exec "$nb" timeout 60 "$SENDER" recv "$port" >"$d/recv.out" &
 recv=$!
