@@ -497,13 +497,15 @@ static bool tcp_small_queue_check(struct tcp_sock *tp, const struct sk_buff *skb
 }
 
 /*
- * A faithful replay's evidence against its own pacing clock: the kernel
- * sent the next frame before the socket did anything else, so its clock
- * (tcp_clock_cache, read at tcp_write_xmit's start) had passed
- * tcp_wstamp_ns, which a few microseconds of scheduling under load decide;
- * a frame the pacing timer released leaves after that timer's run.
+ * A faithful replay's evidence where microseconds of scheduling decided:
+ * did the kernel send its next frame before the socket did anything else?
+ * For the pacing check, its clock (tcp_clock_cache, read at
+ * tcp_write_xmit's start) had then passed tcp_wstamp_ns; a frame the
+ * pacing timer released leaves after that timer's run. For a loss probe,
+ * an ACK that took the socket's lock first (its timestamp a few
+ * microseconds later) re-armed the timer, and the probe sent nothing.
  */
-static bool tcp_pacing_passed(const struct tcp_sock *tp)
+static bool tcp_kernel_sent_next(const struct tcp_sock *tp)
 {
 	const struct rs_frame *k;
 	size_t idx;
@@ -527,7 +529,7 @@ static bool tcp_write_xmit(struct tcp_sock *tp, __u32 mss_now, int nonagle, int 
 		/* tcp_pacing_check(): TCP's own pacing (SK_PACING_NEEDED, as
 		 * BBR asks for) holds the queue until its hrtimer fires */
 		if (tp->pacing_status == 1 + 1 && tp->tcp_wstamp_ns > tp->now) {
-			if (!tcp_pacing_passed(tp)) {
+			if (!tcp_kernel_sent_next(tp)) {
 				tp->pacing_timer = true;
 				break;
 			}
@@ -599,6 +601,8 @@ void tcp_send_loss_probe(struct tcp_sock *tp)
 {
 	struct sk_buff *skb = skb_peek(&tp->write_queue);
 
+	if (!replay_opts__what_if(tp->opts) && !tcp_kernel_sent_next(tp))
+		return;
 	if (skb && tp->mss_cache && tcp_snd_wnd_test(tp, skb, tp->mss_cache))
 		tcp_write_xmit(tp, tp->mss_cache, TCP_NAGLE_OFF, 2);
 }
