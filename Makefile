@@ -143,7 +143,7 @@ $(OUTPUT)/tests/tcp_sender: tests/tcp_sender.c | $(OUTPUT)/tests
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(OUTPUT)/libreplay.a $(OUTPUT)/libtsend.a \
 		tests/unit/check.h | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(OUTPUT)/libreplay.a $(OUTPUT)/libtsend.a -lz -lm -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(OUTPUT)/libreplay.a $(OUTPUT)/libtsend.a -lelf -lz -lm -o $@
 
 $(OUTPUT)/asan/userspace/%.o: userspace/%.c $(wildcard userspace/*.h) bpf/tsend.h | $(OUTPUT)/asan/userspace
 	$(call msg,CC-SAN,$@)
@@ -158,7 +158,7 @@ $(OUTPUT)/asan/tests/test_%: tests/unit/test_%.c $(ASAN_CORE_OBJS) $(ASAN_REPLAY
 		tests/unit/check.h | $(OUTPUT)/asan/tests
 	$(call msg,TEST-SAN,$@)
 	$(Q)$(CLANG) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) $< $(ASAN_CORE_OBJS) $(ASAN_REPLAY_OBJS) \
-		-lz -lm -o $@
+		-lelf -lz -lm -o $@
 
 # libFuzzer targets, one per parser of untrusted input. The OSS-Fuzz macro
 # lets trace_file.c accept bad CRCs so the fuzzer reaches what is behind
@@ -169,7 +169,7 @@ $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(CORE_SRC
 	$(Q)$(CLANG) $(CPPFLAGS) -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
-		$< $(CORE_SRCS) $(REPLAY_SRCS) -lz -lm -o $@
+		$< $(CORE_SRCS) $(REPLAY_SRCS) -lelf -lz -lm -o $@
 
 unit: $(UNIT_BINS) $(ASAN_UNIT_BINS)
 fuzz: $(FUZZ_BINS)
@@ -202,7 +202,8 @@ lint:
 		--include=/usr/include/bpf/libbpf_common.h \
 		userspace replay cmd tests/unit tests/tcp_sender.c bench
 	$(Q)clang-format --dry-run --Werror $(wildcard userspace/*.[ch] replay/*.[ch] replay/drivers/*.[ch] \
-		cmd/*.c bpf/*.bpf.c bpf/*.h tests/unit/test_e1000e.c tests/fuzz/fuzz_e1000e.c bench/*.c)
+		cmd/*.c bpf/*.bpf.c bpf/*.h tests/unit/test_e1000e.c tests/fuzz/fuzz_e1000e.c bench/*.c \
+		tests/unit/test_symbolize.c tests/fuzz/fuzz_symbolize.c)
 
 clean:
 	$(Q)rm -rf $(OUTPUT)
