@@ -34,7 +34,7 @@ endif
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_TMPS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.tmp.bpf.o,$(BPF_SRCS))
 # the loader: the only objects that know the BPF skeleton
-LOADER_SRCS := userspace/probes.c userspace/record.c userspace/top.c
+LOADER_SRCS := userspace/probes.c userspace/record.c userspace/record_stacks.c userspace/top.c
 CORE_SRCS := $(filter-out $(LOADER_SRCS),$(wildcard userspace/*.c))
 CORE_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(CORE_SRCS))
 LOADER_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(LOADER_SRCS))
@@ -135,9 +135,10 @@ $(OUTPUT)/tsend-replay: $(OUTPUT)/obj/cmd/tsend-replay.o $(OUTPUT)/libreplay.a $
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -lz -lm -o $@
 
+# frame pointers: flame's user stacks walk them (bpf_get_stackid)
 $(OUTPUT)/tests/tcp_sender: tests/tcp_sender.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
+	$(Q)$(CC) $(CFLAGS) -fno-omit-frame-pointer $(LDFLAGS) $< -o $@
 
 # Unit tests: plain, and again under ASan+UBSan (clang).
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(OUTPUT)/libreplay.a $(OUTPUT)/libtsend.a \

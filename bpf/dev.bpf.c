@@ -11,28 +11,28 @@
 SEC("fentry")
 int BPF_PROG(__dev_queue_xmit, struct sk_buff *skb)
 {
-	return handle_skb(TSEND_STAGE_DEV_QUEUE_XMIT, TSEND_MECH_FENTRY, skb, NULL, -1, 0,
+	return handle_skb(ctx, TSEND_STAGE_DEV_QUEUE_XMIT, TSEND_MECH_FENTRY, skb, NULL, -1, 0,
 			  SEQ_FROM_HEADERS, false);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(__dev_queue_xmit_kprobe, struct sk_buff *skb)
 {
-	return handle_skb(TSEND_STAGE_DEV_QUEUE_XMIT, TSEND_MECH_KPROBE, skb, NULL, -1, 0,
+	return handle_skb(ctx, TSEND_STAGE_DEV_QUEUE_XMIT, TSEND_MECH_KPROBE, skb, NULL, -1, 0,
 			  SEQ_FROM_HEADERS, false);
 }
 
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(net_dev_queue_btf, struct sk_buff *skb)
 {
-	return handle_skb(TSEND_STAGE_NET_DEV_QUEUE, TSEND_MECH_TP_BTF, skb, NULL, -1, 0,
+	return handle_skb(ctx, TSEND_STAGE_NET_DEV_QUEUE, TSEND_MECH_TP_BTF, skb, NULL, -1, 0,
 			  SEQ_FROM_HEADERS, false);
 }
 
 SEC("raw_tp/net_dev_queue")
 int BPF_PROG(net_dev_queue_raw, struct sk_buff *skb)
 {
-	return handle_skb(TSEND_STAGE_NET_DEV_QUEUE, TSEND_MECH_RAW_TP, skb, NULL, -1, 0,
+	return handle_skb(ctx, TSEND_STAGE_NET_DEV_QUEUE, TSEND_MECH_RAW_TP, skb, NULL, -1, 0,
 			  SEQ_FROM_HEADERS, false);
 }
 
@@ -40,14 +40,14 @@ int BPF_PROG(net_dev_queue_raw, struct sk_buff *skb)
 SEC("tp_btf/qdisc_enqueue")
 int BPF_PROG(qdisc_enqueue_btf, struct Qdisc *q, struct netdev_queue *txq, struct sk_buff *skb)
 {
-	return handle_skb(TSEND_STAGE_QDISC_ENQUEUE, TSEND_MECH_TP_BTF, skb, NULL, -1, 0,
+	return handle_skb(ctx, TSEND_STAGE_QDISC_ENQUEUE, TSEND_MECH_TP_BTF, skb, NULL, -1, 0,
 			  SEQ_FROM_HEADERS, false);
 }
 
 SEC("raw_tp/qdisc_enqueue")
 int BPF_PROG(qdisc_enqueue_raw, struct Qdisc *q, struct netdev_queue *txq, struct sk_buff *skb)
 {
-	return handle_skb(TSEND_STAGE_QDISC_ENQUEUE, TSEND_MECH_RAW_TP, skb, NULL, -1, 0,
+	return handle_skb(ctx, TSEND_STAGE_QDISC_ENQUEUE, TSEND_MECH_RAW_TP, skb, NULL, -1, 0,
 			  SEQ_FROM_HEADERS, false);
 }
 
@@ -56,7 +56,7 @@ SEC("tp_btf/qdisc_dequeue")
 int BPF_PROG(qdisc_dequeue_btf, struct Qdisc *q, struct netdev_queue *txq, int packets,
 	     struct sk_buff *skb)
 {
-	return handle_skb(TSEND_STAGE_QDISC_DEQUEUE, TSEND_MECH_TP_BTF, skb, NULL, -1, packets,
+	return handle_skb(ctx, TSEND_STAGE_QDISC_DEQUEUE, TSEND_MECH_TP_BTF, skb, NULL, -1, packets,
 			  SEQ_FROM_HEADERS, false);
 }
 
@@ -64,78 +64,78 @@ SEC("raw_tp/qdisc_dequeue")
 int BPF_PROG(qdisc_dequeue_raw, struct Qdisc *q, struct netdev_queue *txq, int packets,
 	     struct sk_buff *skb)
 {
-	return handle_skb(TSEND_STAGE_QDISC_DEQUEUE, TSEND_MECH_RAW_TP, skb, NULL, -1, packets,
+	return handle_skb(ctx, TSEND_STAGE_QDISC_DEQUEUE, TSEND_MECH_RAW_TP, skb, NULL, -1, packets,
 			  SEQ_FROM_HEADERS, false);
 }
 
 SEC("fentry")
 int BPF_PROG(sch_direct_xmit, struct sk_buff *skb, struct Qdisc *q, struct net_device *dev)
 {
-	return handle_skb(TSEND_STAGE_SCH_DIRECT_XMIT, TSEND_MECH_FENTRY, skb, NULL,
+	return handle_skb(ctx, TSEND_STAGE_SCH_DIRECT_XMIT, TSEND_MECH_FENTRY, skb, NULL,
 			  DEV_IFINDEX(dev), 0, SEQ_FROM_HEADERS, false);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(sch_direct_xmit_kprobe, struct sk_buff *skb, struct Qdisc *q, struct net_device *dev)
 {
-	return handle_skb(TSEND_STAGE_SCH_DIRECT_XMIT, TSEND_MECH_KPROBE, skb, NULL,
+	return handle_skb(ctx, TSEND_STAGE_SCH_DIRECT_XMIT, TSEND_MECH_KPROBE, skb, NULL,
 			  DEV_IFINDEX(dev), 0, SEQ_FROM_HEADERS, false);
 }
 
 SEC("fentry")
 int BPF_PROG(dev_hard_start_xmit, struct sk_buff *skb, struct net_device *dev)
 {
-	return handle_skb(TSEND_STAGE_DEV_HARD_START_XMIT, TSEND_MECH_FENTRY, skb, NULL,
+	return handle_skb(ctx, TSEND_STAGE_DEV_HARD_START_XMIT, TSEND_MECH_FENTRY, skb, NULL,
 			  DEV_IFINDEX(dev), 0, SEQ_FROM_HEADERS, false);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(dev_hard_start_xmit_kprobe, struct sk_buff *skb, struct net_device *dev)
 {
-	return handle_skb(TSEND_STAGE_DEV_HARD_START_XMIT, TSEND_MECH_KPROBE, skb, NULL,
+	return handle_skb(ctx, TSEND_STAGE_DEV_HARD_START_XMIT, TSEND_MECH_KPROBE, skb, NULL,
 			  DEV_IFINDEX(dev), 0, SEQ_FROM_HEADERS, false);
 }
 
 SEC("fentry")
 int BPF_PROG(xmit_one, struct sk_buff *skb, struct net_device *dev)
 {
-	return handle_skb(TSEND_STAGE_XMIT_ONE, TSEND_MECH_FENTRY, skb, NULL, DEV_IFINDEX(dev), 0,
-			  SEQ_FROM_HEADERS, false);
+	return handle_skb(ctx, TSEND_STAGE_XMIT_ONE, TSEND_MECH_FENTRY, skb, NULL, DEV_IFINDEX(dev),
+			  0, SEQ_FROM_HEADERS, false);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(xmit_one_kprobe, struct sk_buff *skb, struct net_device *dev)
 {
-	return handle_skb(TSEND_STAGE_XMIT_ONE, TSEND_MECH_KPROBE, skb, NULL, DEV_IFINDEX(dev), 0,
-			  SEQ_FROM_HEADERS, false);
+	return handle_skb(ctx, TSEND_STAGE_XMIT_ONE, TSEND_MECH_KPROBE, skb, NULL, DEV_IFINDEX(dev),
+			  0, SEQ_FROM_HEADERS, false);
 }
 
 /* the frame as the driver gets it: snapped here (--snaplen) */
 SEC("tp_btf/net_dev_start_xmit")
 int BPF_PROG(net_dev_start_xmit_btf, struct sk_buff *skb, struct net_device *dev)
 {
-	return handle_skb(TSEND_STAGE_NET_DEV_START_XMIT, TSEND_MECH_TP_BTF, skb, NULL,
+	return handle_skb(ctx, TSEND_STAGE_NET_DEV_START_XMIT, TSEND_MECH_TP_BTF, skb, NULL,
 			  DEV_IFINDEX(dev), 0, SEQ_FROM_HEADERS, true);
 }
 
 SEC("raw_tp/net_dev_start_xmit")
 int BPF_PROG(net_dev_start_xmit_raw, struct sk_buff *skb, struct net_device *dev)
 {
-	return handle_skb(TSEND_STAGE_NET_DEV_START_XMIT, TSEND_MECH_RAW_TP, skb, NULL,
+	return handle_skb(ctx, TSEND_STAGE_NET_DEV_START_XMIT, TSEND_MECH_RAW_TP, skb, NULL,
 			  DEV_IFINDEX(dev), 0, SEQ_FROM_HEADERS, true);
 }
 
 SEC("fentry")
 int BPF_PROG(e1000_xmit_frame, struct sk_buff *skb, struct net_device *netdev)
 {
-	return handle_skb(TSEND_STAGE_E1000_XMIT_FRAME, TSEND_MECH_FENTRY, skb, NULL,
+	return handle_skb(ctx, TSEND_STAGE_E1000_XMIT_FRAME, TSEND_MECH_FENTRY, skb, NULL,
 			  DEV_IFINDEX(netdev), 0, SEQ_FROM_HEADERS, false);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(e1000_xmit_frame_kprobe, struct sk_buff *skb, struct net_device *netdev)
 {
-	return handle_skb(TSEND_STAGE_E1000_XMIT_FRAME, TSEND_MECH_KPROBE, skb, NULL,
+	return handle_skb(ctx, TSEND_STAGE_E1000_XMIT_FRAME, TSEND_MECH_KPROBE, skb, NULL,
 			  DEV_IFINDEX(netdev), 0, SEQ_FROM_HEADERS, false);
 }
 

@@ -13,14 +13,14 @@
 SEC("fentry")
 int BPF_PROG(__ip_queue_xmit, struct sock *sk, struct sk_buff *skb)
 {
-	return handle_skb(TSEND_STAGE_IP_QUEUE_XMIT, TSEND_MECH_FENTRY, skb, sk, 0, 0,
+	return handle_skb(ctx, TSEND_STAGE_IP_QUEUE_XMIT, TSEND_MECH_FENTRY, skb, sk, 0, 0,
 			  SEQ_FROM_TCPHDR, false);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(__ip_queue_xmit_kprobe, struct sock *sk, struct sk_buff *skb)
 {
-	return handle_skb(TSEND_STAGE_IP_QUEUE_XMIT, TSEND_MECH_KPROBE, skb, sk, 0, 0,
+	return handle_skb(ctx, TSEND_STAGE_IP_QUEUE_XMIT, TSEND_MECH_KPROBE, skb, sk, 0, 0,
 			  SEQ_FROM_TCPHDR, false);
 }
 
@@ -29,13 +29,13 @@ int BPF_KPROBE(__ip_queue_xmit_kprobe, struct sock *sk, struct sk_buff *skb)
 	SEC("fentry")                                                                              \
 	int BPF_PROG(fn, struct net *net, struct sock *sk, struct sk_buff *skb)                    \
 	{                                                                                          \
-		return handle_skb(stage, TSEND_MECH_FENTRY, skb, sk, -1, 0, SEQ_FROM_HEADERS,      \
+		return handle_skb(ctx, stage, TSEND_MECH_FENTRY, skb, sk, -1, 0, SEQ_FROM_HEADERS, \
 				  false);                                                          \
 	}                                                                                          \
 	SEC("kprobe")                                                                              \
 	int BPF_KPROBE(fn##_kprobe, struct net *net, struct sock *sk, struct sk_buff *skb)         \
 	{                                                                                          \
-		return handle_skb(stage, TSEND_MECH_KPROBE, skb, sk, -1, 0, SEQ_FROM_HEADERS,      \
+		return handle_skb(ctx, stage, TSEND_MECH_KPROBE, skb, sk, -1, 0, SEQ_FROM_HEADERS, \
 				  false);                                                          \
 	}
 
@@ -48,13 +48,13 @@ IP_STAGE(ip_finish_output2, TSEND_STAGE_IP_FINISH_OUTPUT2)
 SEC("fentry")
 int BPF_PROG(neigh_resolve_output, struct neighbour *neigh, struct sk_buff *skb)
 {
-	return handle_skb(TSEND_STAGE_NEIGH_OUTPUT, TSEND_MECH_FENTRY, skb, NULL, -1, 0,
+	return handle_skb(ctx, TSEND_STAGE_NEIGH_OUTPUT, TSEND_MECH_FENTRY, skb, NULL, -1, 0,
 			  SEQ_FROM_HEADERS, false);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(neigh_resolve_output_kprobe, struct neighbour *neigh, struct sk_buff *skb)
 {
-	return handle_skb(TSEND_STAGE_NEIGH_OUTPUT, TSEND_MECH_KPROBE, skb, NULL, -1, 0,
+	return handle_skb(ctx, TSEND_STAGE_NEIGH_OUTPUT, TSEND_MECH_KPROBE, skb, NULL, -1, 0,
 			  SEQ_FROM_HEADERS, false);
 }

@@ -7,7 +7,8 @@
  */
 #include "tsend.bpf.h"
 
-static __always_inline int handle_free(__u8 stage, __u8 mech, struct sk_buff *skb, int reason)
+static __always_inline int handle_free(void *ctx, __u8 stage, __u8 mech, struct sk_buff *skb,
+				       int reason)
 {
 	__u64 key = (__u64)skb, *head;
 	bool same;
@@ -24,19 +25,19 @@ static __always_inline int handle_free(__u8 stage, __u8 mech, struct sk_buff *sk
 	bpf_map_delete_elem(&skbs, &key);
 	if (!same)
 		return 0;
-	return handle_skb(stage, mech, skb, NULL, -1, reason, SEQ_FROM_HEADERS, false);
+	return handle_skb(ctx, stage, mech, skb, NULL, -1, reason, SEQ_FROM_HEADERS, false);
 }
 
 SEC("tp_btf/consume_skb")
 int BPF_PROG(consume_skb_btf, struct sk_buff *skb)
 {
-	return handle_free(TSEND_STAGE_CONSUME_SKB, TSEND_MECH_TP_BTF, skb, 0);
+	return handle_free(ctx, TSEND_STAGE_CONSUME_SKB, TSEND_MECH_TP_BTF, skb, 0);
 }
 
 SEC("raw_tp/consume_skb")
 int BPF_PROG(consume_skb_raw, struct sk_buff *skb)
 {
-	return handle_free(TSEND_STAGE_CONSUME_SKB, TSEND_MECH_RAW_TP, skb, 0);
+	return handle_free(ctx, TSEND_STAGE_CONSUME_SKB, TSEND_MECH_RAW_TP, skb, 0);
 }
 
 /* kfree_skb(skb, location[, reason[, rx_sk]]): args[2] only when it exists */
@@ -45,7 +46,7 @@ int BPF_PROG(kfree_skb_btf, struct sk_buff *skb, void *location)
 {
 	int reason = kfree_skb_has_reason ? (int)ctx[2] : 0;
 
-	return handle_free(TSEND_STAGE_KFREE_SKB, TSEND_MECH_TP_BTF, skb, reason);
+	return handle_free(ctx, TSEND_STAGE_KFREE_SKB, TSEND_MECH_TP_BTF, skb, reason);
 }
 
 SEC("raw_tp/kfree_skb")
@@ -53,5 +54,5 @@ int BPF_PROG(kfree_skb_raw, struct sk_buff *skb, void *location)
 {
 	int reason = kfree_skb_has_reason ? (int)ctx[2] : 0;
 
-	return handle_free(TSEND_STAGE_KFREE_SKB, TSEND_MECH_RAW_TP, skb, reason);
+	return handle_free(ctx, TSEND_STAGE_KFREE_SKB, TSEND_MECH_RAW_TP, skb, reason);
 }

@@ -65,9 +65,9 @@ static __always_inline __u32 copy_iovecs(__u8 *dst, const struct iovec *iov, __u
  * map. ubuf is sendto()'s buffer, or sendmsg()'s user msghdr, whose first
  * nr_iov (<= SEND_IOV_MAX) iovecs iov holds.
  */
-static __always_inline int handle_send_enter(__u8 stage, __u8 mech, int fd, const void *ubuf,
-					     const struct iovec *iov, __u32 nr_iov, __u64 size,
-					     __u32 flags)
+static __always_inline int handle_send_enter(void *ctx, __u8 stage, __u8 mech, int fd,
+					     const void *ubuf, const struct iovec *iov,
+					     __u32 nr_iov, __u64 size, __u32 flags)
 {
 	struct tsend_send_event *e;
 	struct send_args args = {};
@@ -138,6 +138,7 @@ static __always_inline int handle_send_enter(__u8 stage, __u8 mech, int fd, cons
 	args.kept = n;
 	bpf_map_update_elem(&sends, &tid, &args, BPF_ANY);
 	fill_head(&e->h, sizeof(*e) + n, stage, TSEND_KIND_SEND, TSEND_PHASE_ENTRY, mech, sk, NULL);
+	take_stacks(ctx, &e->h, true);
 	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
@@ -283,8 +284,8 @@ static __always_inline int handle_send_exit(__u8 stage, __u8 mech, long ret)
 }
 
 /* sendmsg(2): the size is the sum of the iovecs (the first 8 are read). */
-static __always_inline int handle_sendmsg_enter(__u8 mech, int fd, struct user_msghdr *umsg,
-						__u32 flags)
+static __always_inline int handle_sendmsg_enter(void *ctx, __u8 mech, int fd,
+						struct user_msghdr *umsg, __u32 flags)
 {
 	struct iovec iov[SEND_IOV_MAX] = {};
 	struct user_msghdr m = {};
@@ -300,13 +301,14 @@ static __always_inline int handle_sendmsg_enter(__u8 mech, int fd, struct user_m
 		size += iov[i].iov_len;
 		nr++;
 	}
-	return handle_send_enter(TSEND_STAGE_SYS_SENDMSG, mech, fd, umsg, iov, nr, size, flags);
+	return handle_send_enter(ctx, TSEND_STAGE_SYS_SENDMSG, mech, fd, umsg, iov, nr, size,
+				 flags);
 }
 
 SEC("tp/syscalls/sys_enter_sendto")
 int sys_enter_sendto(struct trace_event_raw_sys_enter *ctx)
 {
-	return handle_send_enter(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_TP, ctx->args[0],
+	return handle_send_enter(ctx, TSEND_STAGE_SYS_SENDTO, TSEND_MECH_TP, ctx->args[0],
 				 (void *)ctx->args[1], NULL, 0, ctx->args[2], ctx->args[3]);
 }
 
@@ -319,8 +321,8 @@ int sys_exit_sendto(struct trace_event_raw_sys_exit *ctx)
 SEC("fentry")
 int BPF_PROG(__sys_sendto, int fd, void *buff, size_t len, unsigned int flags)
 {
-	return handle_send_enter(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_FENTRY, fd, buff, NULL, 0, len,
-				 flags);
+	return handle_send_enter(ctx, TSEND_STAGE_SYS_SENDTO, TSEND_MECH_FENTRY, fd, buff, NULL, 0,
+				 len, flags);
 }
 
 SEC("fexit")
@@ -333,8 +335,8 @@ int BPF_PROG(__sys_sendto_exit, int fd, void *buff, size_t len, unsigned int fla
 SEC("kprobe")
 int BPF_KPROBE(__sys_sendto_kprobe, int fd, void *buff, size_t len, unsigned int flags)
 {
-	return handle_send_enter(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_KPROBE, fd, buff, NULL, 0, len,
-				 flags);
+	return handle_send_enter(ctx, TSEND_STAGE_SYS_SENDTO, TSEND_MECH_KPROBE, fd, buff, NULL, 0,
+				 len, flags);
 }
 
 SEC("kretprobe")
@@ -346,7 +348,7 @@ int BPF_KRETPROBE(__sys_sendto_kretprobe, long ret)
 SEC("tp/syscalls/sys_enter_sendmsg")
 int sys_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
 {
-	return handle_sendmsg_enter(TSEND_MECH_TP, ctx->args[0], (void *)ctx->args[1],
+	return handle_sendmsg_enter(ctx, TSEND_MECH_TP, ctx->args[0], (void *)ctx->args[1],
 				    ctx->args[2]);
 }
 
@@ -359,7 +361,7 @@ int sys_exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
 SEC("fentry")
 int BPF_PROG(__sys_sendmsg, int fd, struct user_msghdr *msg, unsigned int flags)
 {
-	return handle_sendmsg_enter(TSEND_MECH_FENTRY, fd, msg, flags);
+	return handle_sendmsg_enter(ctx, TSEND_MECH_FENTRY, fd, msg, flags);
 }
 
 SEC("fexit")
@@ -372,7 +374,7 @@ int BPF_PROG(__sys_sendmsg_exit, int fd, struct user_msghdr *msg, unsigned int f
 SEC("kprobe")
 int BPF_KPROBE(__sys_sendmsg_kprobe, int fd, struct user_msghdr *msg, unsigned int flags)
 {
-	return handle_sendmsg_enter(TSEND_MECH_KPROBE, fd, msg, flags);
+	return handle_sendmsg_enter(ctx, TSEND_MECH_KPROBE, fd, msg, flags);
 }
 
 SEC("kretprobe")
@@ -418,43 +420,43 @@ int BPF_PROG(sock_send_length_raw, struct sock *sk, int ret, int flags)
 SEC("fentry")
 int BPF_PROG(sock_sendmsg, struct socket *sock, struct msghdr *msg)
 {
-	return handle_tcp(TSEND_STAGE_SOCK_SENDMSG, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY,
+	return handle_tcp(ctx, TSEND_STAGE_SOCK_SENDMSG, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY,
 			  BPF_CORE_READ(sock, sk), NULL, 0, msg_left(msg));
 }
 
 SEC("kprobe")
 int BPF_KPROBE(sock_sendmsg_kprobe, struct socket *sock, struct msghdr *msg)
 {
-	return handle_tcp(TSEND_STAGE_SOCK_SENDMSG, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY,
+	return handle_tcp(ctx, TSEND_STAGE_SOCK_SENDMSG, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY,
 			  BPF_CORE_READ(sock, sk), NULL, 0, msg_left(msg));
 }
 
 SEC("fentry")
 int BPF_PROG(inet_sendmsg, struct socket *sock, struct msghdr *msg, size_t size)
 {
-	return handle_tcp(TSEND_STAGE_INET_SENDMSG, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY,
+	return handle_tcp(ctx, TSEND_STAGE_INET_SENDMSG, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY,
 			  BPF_CORE_READ(sock, sk), NULL, 0, size);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(inet_sendmsg_kprobe, struct socket *sock, struct msghdr *msg, size_t size)
 {
-	return handle_tcp(TSEND_STAGE_INET_SENDMSG, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY,
+	return handle_tcp(ctx, TSEND_STAGE_INET_SENDMSG, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY,
 			  BPF_CORE_READ(sock, sk), NULL, 0, size);
 }
 
 SEC("fentry")
 int BPF_PROG(tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size)
 {
-	return handle_tcp(TSEND_STAGE_TCP_SENDMSG, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY, sk, NULL,
-			  0, size);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_SENDMSG, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY, sk,
+			  NULL, 0, size);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(tcp_sendmsg_kprobe, struct sock *sk, struct msghdr *msg, size_t size)
 {
-	return handle_tcp(TSEND_STAGE_TCP_SENDMSG, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY, sk, NULL,
-			  0, size);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_SENDMSG, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY, sk,
+			  NULL, 0, size);
 }
 
 /*

@@ -12,45 +12,45 @@ SEC("tp_btf/tcp_sendmsg_locked")
 int BPF_PROG(tcp_sendmsg_locked_btf, struct sock *sk, struct msghdr *msg, struct sk_buff *skb,
 	     int size_goal)
 {
-	return handle_tcp(TSEND_STAGE_TCP_SENDMSG_LOCKED, TSEND_MECH_TP_BTF, TSEND_PHASE_ENTRY, sk,
-			  skb, size_goal, msg_left(msg));
+	return handle_tcp(ctx, TSEND_STAGE_TCP_SENDMSG_LOCKED, TSEND_MECH_TP_BTF, TSEND_PHASE_ENTRY,
+			  sk, skb, size_goal, msg_left(msg));
 }
 
 SEC("raw_tp/tcp_sendmsg_locked")
 int BPF_PROG(tcp_sendmsg_locked_raw, struct sock *sk, struct msghdr *msg, struct sk_buff *skb,
 	     int size_goal)
 {
-	return handle_tcp(TSEND_STAGE_TCP_SENDMSG_LOCKED, TSEND_MECH_RAW_TP, TSEND_PHASE_ENTRY, sk,
-			  skb, size_goal, msg_left(msg));
+	return handle_tcp(ctx, TSEND_STAGE_TCP_SENDMSG_LOCKED, TSEND_MECH_RAW_TP, TSEND_PHASE_ENTRY,
+			  sk, skb, size_goal, msg_left(msg));
 }
 
 SEC("fentry")
 int BPF_PROG(tcp_sendmsg_locked, struct sock *sk, struct msghdr *msg, size_t size)
 {
-	return handle_tcp(TSEND_STAGE_TCP_SENDMSG_LOCKED, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY, sk,
-			  NULL, 0, size);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_SENDMSG_LOCKED, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY,
+			  sk, NULL, 0, size);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(tcp_sendmsg_locked_kprobe, struct sock *sk, struct msghdr *msg, size_t size)
 {
-	return handle_tcp(TSEND_STAGE_TCP_SENDMSG_LOCKED, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY, sk,
-			  NULL, 0, size);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_SENDMSG_LOCKED, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY,
+			  sk, NULL, 0, size);
 }
 
 /* tcp_stream_alloc_skb's arguments changed over time; only sk is used. */
 SEC("fentry")
 int BPF_PROG(tcp_stream_alloc_skb, struct sock *sk)
 {
-	return handle_tcp(TSEND_STAGE_TCP_STREAM_ALLOC_SKB, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY,
-			  sk, NULL, 0, 0);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_STREAM_ALLOC_SKB, TSEND_MECH_FENTRY,
+			  TSEND_PHASE_ENTRY, sk, NULL, 0, 0);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(tcp_stream_alloc_skb_kprobe, struct sock *sk)
 {
-	return handle_tcp(TSEND_STAGE_TCP_STREAM_ALLOC_SKB, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY,
-			  sk, NULL, 0, 0);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_STREAM_ALLOC_SKB, TSEND_MECH_KPROBE,
+			  TSEND_PHASE_ENTRY, sk, NULL, 0, 0);
 }
 
 /* the new skb joins the write queue; its seq is set inside, so the
@@ -58,43 +58,43 @@ int BPF_KPROBE(tcp_stream_alloc_skb_kprobe, struct sock *sk)
 SEC("fentry")
 int BPF_PROG(tcp_skb_entail, struct sock *sk, struct sk_buff *skb)
 {
-	return handle_tcp(TSEND_STAGE_TCP_SKB_ENTAIL, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY, sk, skb,
-			  0, 0);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_SKB_ENTAIL, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY, sk,
+			  skb, 0, 0);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(tcp_skb_entail_kprobe, struct sock *sk, struct sk_buff *skb)
 {
-	return handle_tcp(TSEND_STAGE_TCP_SKB_ENTAIL, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY, sk, skb,
-			  0, 0);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_SKB_ENTAIL, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY, sk,
+			  skb, 0, 0);
 }
 
 SEC("fentry")
 int BPF_PROG(tcp_push_one, struct sock *sk, unsigned int mss_now)
 {
-	return handle_tcp(TSEND_STAGE_TCP_PUSH_ONE, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY, sk, NULL,
-			  mss_now, 0);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_PUSH_ONE, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY, sk,
+			  NULL, mss_now, 0);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(tcp_push_one_kprobe, struct sock *sk, unsigned int mss_now)
 {
-	return handle_tcp(TSEND_STAGE_TCP_PUSH_ONE, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY, sk, NULL,
-			  mss_now, 0);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_PUSH_ONE, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY, sk,
+			  NULL, mss_now, 0);
 }
 
 /* size_goal carries mss_now here: the segment size tcp_write_xmit uses */
 SEC("fentry")
 int BPF_PROG(tcp_write_xmit, struct sock *sk, unsigned int mss_now)
 {
-	return handle_tcp(TSEND_STAGE_TCP_WRITE_XMIT, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY, sk,
+	return handle_tcp(ctx, TSEND_STAGE_TCP_WRITE_XMIT, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY, sk,
 			  NULL, mss_now, 0);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(tcp_write_xmit_kprobe, struct sock *sk, unsigned int mss_now)
 {
-	return handle_tcp(TSEND_STAGE_TCP_WRITE_XMIT, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY, sk,
+	return handle_tcp(ctx, TSEND_STAGE_TCP_WRITE_XMIT, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY, sk,
 			  NULL, mss_now, 0);
 }
 
@@ -102,42 +102,42 @@ int BPF_KPROBE(tcp_write_xmit_kprobe, struct sock *sk, unsigned int mss_now)
 SEC("fentry")
 int BPF_PROG(__tcp_transmit_skb, struct sock *sk, struct sk_buff *skb)
 {
-	return handle_skb(TSEND_STAGE_TCP_TRANSMIT_SKB, TSEND_MECH_FENTRY, skb, sk, 0, 0,
+	return handle_skb(ctx, TSEND_STAGE_TCP_TRANSMIT_SKB, TSEND_MECH_FENTRY, skb, sk, 0, 0,
 			  SEQ_FROM_CB, false);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(__tcp_transmit_skb_kprobe, struct sock *sk, struct sk_buff *skb)
 {
-	return handle_skb(TSEND_STAGE_TCP_TRANSMIT_SKB, TSEND_MECH_KPROBE, skb, sk, 0, 0,
+	return handle_skb(ctx, TSEND_STAGE_TCP_TRANSMIT_SKB, TSEND_MECH_KPROBE, skb, sk, 0, 0,
 			  SEQ_FROM_CB, false);
 }
 
 SEC("fentry")
 int BPF_PROG(tcp_event_new_data_sent, struct sock *sk, struct sk_buff *skb)
 {
-	return handle_skb(TSEND_STAGE_TCP_EVENT_NEW_DATA_SENT, TSEND_MECH_FENTRY, skb, sk, 0, 0,
-			  SEQ_FROM_CB, false);
+	return handle_skb(ctx, TSEND_STAGE_TCP_EVENT_NEW_DATA_SENT, TSEND_MECH_FENTRY, skb, sk, 0,
+			  0, SEQ_FROM_CB, false);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(tcp_event_new_data_sent_kprobe, struct sock *sk, struct sk_buff *skb)
 {
-	return handle_skb(TSEND_STAGE_TCP_EVENT_NEW_DATA_SENT, TSEND_MECH_KPROBE, skb, sk, 0, 0,
-			  SEQ_FROM_CB, false);
+	return handle_skb(ctx, TSEND_STAGE_TCP_EVENT_NEW_DATA_SENT, TSEND_MECH_KPROBE, skb, sk, 0,
+			  0, SEQ_FROM_CB, false);
 }
 
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(tcp_retransmit_skb_btf, struct sock *sk, struct sk_buff *skb)
 {
-	return handle_skb(TSEND_STAGE_TCP_RETRANSMIT_SKB, TSEND_MECH_TP_BTF, skb, sk, 0, 0,
+	return handle_skb(ctx, TSEND_STAGE_TCP_RETRANSMIT_SKB, TSEND_MECH_TP_BTF, skb, sk, 0, 0,
 			  SEQ_FROM_CB, false);
 }
 
 SEC("raw_tp/tcp_retransmit_skb")
 int BPF_PROG(tcp_retransmit_skb_raw, struct sock *sk, struct sk_buff *skb)
 {
-	return handle_skb(TSEND_STAGE_TCP_RETRANSMIT_SKB, TSEND_MECH_RAW_TP, skb, sk, 0, 0,
+	return handle_skb(ctx, TSEND_STAGE_TCP_RETRANSMIT_SKB, TSEND_MECH_RAW_TP, skb, sk, 0, 0,
 			  SEQ_FROM_CB, false);
 }
 
@@ -150,29 +150,29 @@ int BPF_PROG(tcp_retransmit_skb_raw, struct sock *sk, struct sk_buff *skb)
 SEC("fentry")
 int BPF_PROG(tcp_ack, struct sock *sk, struct sk_buff *skb)
 {
-	return handle_tcp(TSEND_STAGE_TCP_PROBE, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY, sk, skb, 0,
-			  0);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_PROBE, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY, sk, skb,
+			  0, 0);
 }
 
 SEC("kprobe")
 int BPF_KPROBE(tcp_ack_kprobe, struct sock *sk, struct sk_buff *skb)
 {
-	return handle_tcp(TSEND_STAGE_TCP_PROBE, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY, sk, skb, 0,
-			  0);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_PROBE, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY, sk, skb,
+			  0, 0);
 }
 
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(tcp_probe_btf, struct sock *sk, struct sk_buff *skb)
 {
-	return handle_tcp(TSEND_STAGE_TCP_PROBE, TSEND_MECH_TP_BTF, TSEND_PHASE_ENTRY, sk, skb, 0,
-			  0);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_PROBE, TSEND_MECH_TP_BTF, TSEND_PHASE_ENTRY, sk, skb,
+			  0, 0);
 }
 
 SEC("raw_tp/tcp_probe")
 int BPF_PROG(tcp_probe_raw, struct sock *sk, struct sk_buff *skb)
 {
-	return handle_tcp(TSEND_STAGE_TCP_PROBE, TSEND_MECH_RAW_TP, TSEND_PHASE_ENTRY, sk, skb, 0,
-			  0);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_PROBE, TSEND_MECH_RAW_TP, TSEND_PHASE_ENTRY, sk, skb,
+			  0, 0);
 }
 
 /*
@@ -185,8 +185,8 @@ int BPF_PROG(tcp_pace_kick, struct hrtimer *timer)
 {
 	struct sock *sk = (void *)timer - bpf_core_field_offset(struct tcp_sock, pacing_timer);
 
-	return handle_tcp(TSEND_STAGE_TCP_PACE_KICK, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY, sk, NULL,
-			  0, 0);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_PACE_KICK, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY, sk,
+			  NULL, 0, 0);
 }
 
 SEC("kprobe")
@@ -194,8 +194,8 @@ int BPF_KPROBE(tcp_pace_kick_kprobe, struct hrtimer *timer)
 {
 	struct sock *sk = (void *)timer - bpf_core_field_offset(struct tcp_sock, pacing_timer);
 
-	return handle_tcp(TSEND_STAGE_TCP_PACE_KICK, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY, sk, NULL,
-			  0, 0);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_PACE_KICK, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY, sk,
+			  NULL, 0, 0);
 }
 
 /* every hrtimer of the system passes here: compare one pointer, go */
@@ -207,8 +207,8 @@ int BPF_PROG(tcp_pace_kick_btf, struct hrtimer *timer, ktime_t *now)
 	if ((__u64)timer->function != targ_pace_kick || !targ_pace_kick)
 		return 0;
 	sk = (void *)timer - bpf_core_field_offset(struct tcp_sock, pacing_timer);
-	return handle_tcp(TSEND_STAGE_TCP_PACE_KICK, TSEND_MECH_TP_BTF, TSEND_PHASE_ENTRY, sk, NULL,
-			  0, 0);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_PACE_KICK, TSEND_MECH_TP_BTF, TSEND_PHASE_ENTRY, sk,
+			  NULL, 0, 0);
 }
 
 SEC("raw_tp/hrtimer_expire_entry")
@@ -219,8 +219,8 @@ int BPF_PROG(tcp_pace_kick_raw, struct hrtimer *timer, ktime_t *now)
 	if ((__u64)BPF_CORE_READ(timer, function) != targ_pace_kick || !targ_pace_kick)
 		return 0;
 	sk = (void *)timer - bpf_core_field_offset(struct tcp_sock, pacing_timer);
-	return handle_tcp(TSEND_STAGE_TCP_PACE_KICK, TSEND_MECH_RAW_TP, TSEND_PHASE_ENTRY, sk, NULL,
-			  0, 0);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_PACE_KICK, TSEND_MECH_RAW_TP, TSEND_PHASE_ENTRY, sk,
+			  NULL, 0, 0);
 }
 
 /*
@@ -234,8 +234,8 @@ int BPF_PROG(tcp_write_timer, struct timer_list *t)
 	struct sock *sk = (void *)t -
 			  bpf_core_field_offset(struct inet_connection_sock, icsk_retransmit_timer);
 
-	return handle_tcp(TSEND_STAGE_TCP_WRITE_TIMER, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY, sk,
-			  NULL, 0, 0);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_WRITE_TIMER, TSEND_MECH_FENTRY, TSEND_PHASE_ENTRY,
+			  sk, NULL, 0, 0);
 }
 
 SEC("kprobe")
@@ -244,8 +244,8 @@ int BPF_KPROBE(tcp_write_timer_kprobe, struct timer_list *t)
 	struct sock *sk = (void *)t -
 			  bpf_core_field_offset(struct inet_connection_sock, icsk_retransmit_timer);
 
-	return handle_tcp(TSEND_STAGE_TCP_WRITE_TIMER, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY, sk,
-			  NULL, 0, 0);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_WRITE_TIMER, TSEND_MECH_KPROBE, TSEND_PHASE_ENTRY,
+			  sk, NULL, 0, 0);
 }
 
 SEC("tp_btf/timer_expire_entry")
@@ -256,8 +256,8 @@ int BPF_PROG(tcp_write_timer_btf, struct timer_list *t, unsigned long baseclk)
 	if ((__u64)t->function != targ_write_timer || !targ_write_timer)
 		return 0;
 	sk = (void *)t - bpf_core_field_offset(struct inet_connection_sock, icsk_retransmit_timer);
-	return handle_tcp(TSEND_STAGE_TCP_WRITE_TIMER, TSEND_MECH_TP_BTF, TSEND_PHASE_ENTRY, sk,
-			  NULL, 0, 0);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_WRITE_TIMER, TSEND_MECH_TP_BTF, TSEND_PHASE_ENTRY,
+			  sk, NULL, 0, 0);
 }
 
 SEC("raw_tp/timer_expire_entry")
@@ -268,6 +268,6 @@ int BPF_PROG(tcp_write_timer_raw, struct timer_list *t, unsigned long baseclk)
 	if ((__u64)BPF_CORE_READ(t, function) != targ_write_timer || !targ_write_timer)
 		return 0;
 	sk = (void *)t - bpf_core_field_offset(struct inet_connection_sock, icsk_retransmit_timer);
-	return handle_tcp(TSEND_STAGE_TCP_WRITE_TIMER, TSEND_MECH_RAW_TP, TSEND_PHASE_ENTRY, sk,
-			  NULL, 0, 0);
+	return handle_tcp(ctx, TSEND_STAGE_TCP_WRITE_TIMER, TSEND_MECH_RAW_TP, TSEND_PHASE_ENTRY,
+			  sk, NULL, 0, 0);
 }

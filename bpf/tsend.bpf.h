@@ -56,6 +56,10 @@ const volatile __u64 targ_write_timer __weak = 0;
  * reserves a record; --by flow keys them by flow, not device */
 const volatile bool targ_top __weak = false;
 const volatile bool targ_top_by_flow __weak = false;
+/* record --stacks: a STACK record after the records of these stages (bit
+ * 1 << stage), and user stacks at send() entries */
+const volatile __u64 targ_stack_stages __weak = 0;
+const volatile bool targ_user_stacks __weak = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -69,6 +73,29 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps") __weak;
+
+/*
+ * Stacks for record --stacks: deduplicated by the kernel, so a trace holds
+ * an id per record and each distinct stack once (the recorder copies it,
+ * libbpf-tools' profile and offcputime do the same). Sized by the recorder
+ * (--stack-entries); 1 entry when no stacks are asked for.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, TSEND_STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps") __weak;
+
+/* Processes whose user stack was taken: the first one of each wakes the
+ * recorder at once, to copy /proc/PID/maps while the process still runs
+ * (once it exits its maps read empty). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} ustack_pids SEC(".maps") __weak;
 
 /* Sockets a task filter (--pid, --comm, --cgroup) let through at send(). */
 struct {
@@ -694,11 +721,59 @@ static __always_inline int top_dev_xmit(__u64 key)
 }
 
 /*
+ * The stacks that go with record e (reserved, not yet submitted): a STACK
+ * record reserved after it, so the consumer meets it right after e, with
+ * e's head. Kernel stack if the user picked e's stage, user stack at a
+ * send() entry (user). A stack that cannot be taken is counted, and its
+ * id says why.
+ */
+static __always_inline void take_stacks(void *ctx, const struct tsend_head *h, bool user)
+{
+	bool kernel = targ_stack_stages & (1ULL << (h->stage & 63));
+	struct tsend_stack_event *e;
+	__u64 wake = 0;
+
+	user = user && targ_user_stacks;
+	if (!kernel && !user)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(TSEND_CNT_LOST);
+		if (kernel)
+			count(TSEND_CNT_KSTACK_LOST);
+		if (user)
+			count(TSEND_CNT_USTACK_LOST);
+		return;
+	}
+	__builtin_memcpy(&e->h, h, sizeof(e->h));
+	e->h.size = sizeof(*e);
+	e->h.kind = TSEND_KIND_STACK;
+	e->kstack_id = e->ustack_id = TSEND_STACK_NONE;
+	if (kernel) {
+		e->kstack_id = bpf_get_stackid(ctx, &stacks, 0);
+		if (e->kstack_id < 0)
+			count(TSEND_CNT_KSTACK_LOST);
+	}
+	if (user) {
+		__u32 pid = h->pid;
+		__u8 one = 1;
+
+		e->ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+		if (e->ustack_id < 0)
+			count(TSEND_CNT_USTACK_LOST);
+		else if (!bpf_map_update_elem(&ustack_pids, &pid, &one, BPF_NOEXIST))
+			wake = BPF_RB_FORCE_WAKEUP;
+	}
+	bpf_ringbuf_submit(e, wake ? wake : rb_flags());
+}
+
+/*
  * The one body of every sk_buff stage: the filters, then a record (or, for
  * top, the sums). snap copies the frame's first bytes.
  */
-static __always_inline int handle_skb(__u8 stage, __u8 mech, struct sk_buff *skb, struct sock *sk,
-				      int ifindex, int ret, enum skb_seq_source src, bool snap)
+static __always_inline int handle_skb(void *ctx, __u8 stage, __u8 mech, struct sk_buff *skb,
+				      struct sock *sk, int ifindex, int ret,
+				      enum skb_seq_source src, bool snap)
 {
 	bool is_free = stage == TSEND_STAGE_CONSUME_SKB || stage == TSEND_STAGE_KFREE_SKB;
 	struct tsend_skb_event *e;
@@ -746,6 +821,7 @@ static __always_inline int handle_skb(__u8 stage, __u8 mech, struct sk_buff *skb
 	}
 	if (stage == TSEND_STAGE_NET_DEV_START_XMIT)
 		xmit_pair(key);
+	take_stacks(ctx, &e->h, false);
 	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
@@ -757,7 +833,7 @@ static __always_inline __u32 msg_left(const struct msghdr *msg)
 }
 
 /* Socket-level TCP state: what the send path decided from. */
-static __always_inline int handle_tcp(__u8 stage, __u8 mech, __u8 phase, struct sock *sk,
+static __always_inline int handle_tcp(void *ctx, __u8 stage, __u8 mech, __u8 phase, struct sock *sk,
 				      struct sk_buff *skb, __u32 size_goal, __u32 msg_left)
 {
 	struct tcp_sock *tp = (void *)sk;
@@ -816,6 +892,8 @@ static __always_inline int handle_tcp(__u8 stage, __u8 mech, __u8 phase, struct 
 	e->min_rtt_us = BPF_CORE_READ(tp, rtt_min.s[0].v);
 	e->sacked_out = BPF_CORE_READ(tp, sacked_out);
 	e->lost_out = BPF_CORE_READ(tp, lost_out);
+	if (phase == TSEND_PHASE_ENTRY)
+		take_stacks(ctx, &e->h, false);
 	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }

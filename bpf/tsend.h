@@ -14,12 +14,14 @@
  * says so) and zero-fills the rest. ABI 2 added the received segment's ACK
  * to struct tsend_tcp_event. ABI 3 added TSEND_KIND_DATA (a send()'s
  * payload past what its entry record holds), tsend_skb_event.csum and the
- * socket's pacing to struct tsend_tcp_event.
+ * socket's pacing to struct tsend_tcp_event. ABI 4 added stacks:
+ * TSEND_KIND_STACK from BPF, and the records the recorder writes so a trace
+ * can be symbolized anywhere later (TSEND_KIND_STACK_IPS, _KSYM, _MAPS).
  */
 #ifndef TSEND_H
 #define TSEND_H
 
-#define TSEND_ABI_VERSION 3
+#define TSEND_ABI_VERSION 4
 
 #define TSEND_COMM_LEN	   16
 #define TSEND_SNAP_DEFAULT 128
@@ -90,10 +92,15 @@ enum tsend_mech {
 
 /* Which body follows the head. */
 enum tsend_kind {
-	TSEND_KIND_SEND = 1, /* struct tsend_send_event: a send() call */
-	TSEND_KIND_TCP = 2,  /* struct tsend_tcp_event: socket-level TCP state */
-	TSEND_KIND_SKB = 3,  /* struct tsend_skb_event: one sk_buff */
-	TSEND_KIND_DATA = 4, /* struct tsend_data_event: more of a send()'s bytes */
+	TSEND_KIND_SEND = 1,  /* struct tsend_send_event: a send() call */
+	TSEND_KIND_TCP = 2,   /* struct tsend_tcp_event: socket-level TCP state */
+	TSEND_KIND_SKB = 3,   /* struct tsend_skb_event: one sk_buff */
+	TSEND_KIND_DATA = 4,  /* struct tsend_data_event: more of a send()'s bytes */
+	TSEND_KIND_STACK = 5, /* struct tsend_stack_event: stacks at the record before */
+	/* written by the recorder (userspace), not BPF: what symbolizes stacks */
+	TSEND_KIND_STACK_IPS = 6, /* struct tsend_stack_ips: a stack id's addresses */
+	TSEND_KIND_KSYM = 7,	  /* struct tsend_ksym: a kernel symbol, from /proc/kallsyms */
+	TSEND_KIND_MAPS = 8,	  /* struct tsend_maps: a process's executable mappings */
 };
 
 enum tsend_phase {
@@ -228,6 +235,58 @@ struct tsend_data_event {
 	__u8 data[];
 };
 
+/*
+ * ABI 4. Stacks (record --stacks): right after the record of a stage the
+ * user picked, the same program emits one of these with the same head
+ * (ts, sk, skb, pid, tid, stage, phase, mech), so it joins that record.
+ * The ids index the "stacks" BPF stack map; the recorder writes each id's
+ * addresses once per file as a TSEND_KIND_STACK_IPS record, before the
+ * first STACK record that names it. A negative id is bpf_get_stackid's
+ * -errno (-EEXIST: the map's bucket held another stack; -EFAULT), counted
+ * in TSEND_CNT_KSTACK_LOST/USTACK_LOST; TSEND_STACK_NONE: not asked for
+ * (user stacks are taken at send() only).
+ */
+#define TSEND_STACK_NONE  (-0x7fffffff - 1)
+#define TSEND_STACK_DEPTH 127 /* PERF_MAX_STACK_DEPTH: frames kept per stack */
+
+struct tsend_stack_event {
+	struct tsend_head h;
+	__s32 kstack_id;
+	__s32 ustack_id;
+};
+
+/* Recorder-written (head: ts when written, pid 0 or the process, stage 0). */
+struct tsend_stack_ips {
+	struct tsend_head h;
+	__s32 id;  /* the stack map id STACK records name */
+	__u8 user; /* 1: user addresses (of the pid of each STACK naming it) */
+	__u8 pad;
+	__u16 nr; /* addresses in ips[], innermost first */
+	__u64 ips[];
+};
+
+/* The kernel symbol [addr, addr + size) from /proc/kallsyms, for every
+ * address a STACK_IPS record holds; size reaches the next symbol. */
+struct tsend_ksym {
+	struct tsend_head h;
+	__u64 addr;
+	__u64 size;
+	__u16 name_len; /* name[], no NUL */
+	__u16 mod_len;	/* then the module's name (0: vmlinux) */
+	__u16 pad[2];
+	char name[];
+};
+
+/* /proc/PID/maps lines of h.pid's executable mappings, as text
+ * ("start-end perms offset dev inode path\n" ...), taken when a user stack
+ * of the process was first seen (again if an address fell outside them). */
+struct tsend_maps {
+	struct tsend_head h;
+	__u32 text_len; /* bytes of text[] */
+	__u32 pad;
+	char text[];
+};
+
 #define TSEND_HEAD_SIZE		56
 #define TSEND_FLOW_SIZE		40
 #define TSEND_SEND_EVENT_SIZE	128
@@ -236,11 +295,17 @@ struct tsend_data_event {
 #define TSEND_TCP_EVENT_SIZE_V1 168 /* ABI 1: no skb_ack_seq */
 #define TSEND_SKB_EVENT_SIZE	152
 #define TSEND_DATA_EVENT_SIZE	72
+#define TSEND_STACK_EVENT_SIZE	64
+#define TSEND_STACK_IPS_SIZE	64
+#define TSEND_KSYM_SIZE		80
+#define TSEND_MAPS_SIZE		64
 
 /* Counters the BPF side keeps per CPU (the "counters" map), one slot each. */
 enum tsend_counter {
-	TSEND_CNT_LOST = 0,	 /* ring buffer full: record dropped */
-	TSEND_CNT_UNTRACKED = 1, /* skb tracking map full: free not followed */
+	TSEND_CNT_LOST = 0,	   /* ring buffer full: record dropped */
+	TSEND_CNT_UNTRACKED = 1,   /* skb tracking map full: free not followed */
+	TSEND_CNT_KSTACK_LOST = 2, /* kernel stack not taken (its STACK record says why) */
+	TSEND_CNT_USTACK_LOST = 3, /* user stack at send() not taken */
 	TSEND_CNT_MAX,
 };
 

@@ -24,6 +24,10 @@ _Static_assert(sizeof(struct tsend_send_event) == TSEND_SEND_EVENT_SIZE, "tsend_
 _Static_assert(sizeof(struct tsend_tcp_event) == TSEND_TCP_EVENT_SIZE, "tsend_tcp_event");
 _Static_assert(sizeof(struct tsend_skb_event) == TSEND_SKB_EVENT_SIZE, "tsend_skb_event");
 _Static_assert(sizeof(struct tsend_data_event) == TSEND_DATA_EVENT_SIZE, "tsend_data_event");
+_Static_assert(sizeof(struct tsend_stack_event) == TSEND_STACK_EVENT_SIZE, "tsend_stack_event");
+_Static_assert(sizeof(struct tsend_stack_ips) == TSEND_STACK_IPS_SIZE, "tsend_stack_ips");
+_Static_assert(sizeof(struct tsend_ksym) == TSEND_KSYM_SIZE, "tsend_ksym");
+_Static_assert(sizeof(struct tsend_maps) == TSEND_MAPS_SIZE, "tsend_maps");
 
 #define DUMP_PAYLOAD_SHOWN 32 /* payload bytes shown as hex in text */
 #define NSEC_PER_SEC	   1000000000ULL
@@ -62,6 +66,14 @@ static const char *kind_name(unsigned int kind)
 		return "skb";
 	case TSEND_KIND_DATA:
 		return "data";
+	case TSEND_KIND_STACK:
+		return "stack";
+	case TSEND_KIND_STACK_IPS:
+		return "stack_ips";
+	case TSEND_KIND_KSYM:
+		return "ksym";
+	case TSEND_KIND_MAPS:
+		return "maps";
 	default:
 		return NULL;
 	}
@@ -237,6 +249,56 @@ static void text_data(FILE *out, const struct tsend_data_event *e, const __u8 *d
 	text_payload(out, data, e->data_len);
 }
 
+/* A stack id: the map's, "none" (not asked for), or why it is missing. */
+static void text_stack_id(FILE *out, const char *key, __s32 id)
+{
+	if (id >= 0)
+		fprintf(out, " %s=%d", key, id);
+	else if (id == TSEND_STACK_NONE)
+		fprintf(out, " %s=none", key);
+	else
+		fprintf(out, " %s=lost(%s)", key, strerror(-id));
+}
+
+static void text_stack_records(FILE *out, const union tsend_record *ev, const __u8 *extra)
+{
+	__u64 ip;
+
+	switch (ev->h.kind) {
+	case TSEND_KIND_STACK:
+		text_stack_id(out, "kstack", ev->stack.kstack_id);
+		text_stack_id(out, "ustack", ev->stack.ustack_id);
+		break;
+	case TSEND_KIND_STACK_IPS:
+		fprintf(out, " stack id=%d %s nr=%u", ev->ips.id, ev->ips.user ? "user" : "kernel",
+			ev->ips.nr);
+		for (__u32 i = 0; i < ev->ips.nr; i++) {
+			memcpy(&ip, extra + 8 * i, sizeof(ip));
+			fprintf(out, "%s%llx", i ? "," : " ", (unsigned long long)ip);
+		}
+		break;
+	case TSEND_KIND_KSYM:
+		fprintf(out, " ksym %llx+%llu ", (unsigned long long)ev->ksym.addr,
+			(unsigned long long)ev->ksym.size);
+		tsend_text_str(out, (const char *)extra, ev->ksym.name_len, true);
+		if (ev->ksym.mod_len) {
+			fputs(" [", out);
+			tsend_text_str(out, (const char *)extra + ev->ksym.name_len,
+				       ev->ksym.mod_len, true);
+			fputc(']', out);
+		}
+		break;
+	case TSEND_KIND_MAPS: {
+		__u32 lines = 0;
+
+		for (__u32 i = 0; i < ev->maps.text_len; i++)
+			lines += extra[i] == '\n';
+		fprintf(out, " maps bytes=%u mappings=%u", ev->maps.text_len, lines);
+		break;
+	}
+	}
+}
+
 static void text_tcp(FILE *out, const struct tsend_tcp_event *e)
 {
 	text_flow(out, &e->flow);
@@ -299,6 +361,12 @@ static void text_record(FILE *out, const union tsend_record *ev, const __u8 *ext
 		break;
 	case TSEND_KIND_DATA:
 		text_data(out, &ev->data, extra);
+		break;
+	case TSEND_KIND_STACK:
+	case TSEND_KIND_STACK_IPS:
+	case TSEND_KIND_KSYM:
+	case TSEND_KIND_MAPS:
+		text_stack_records(out, ev, extra);
 		break;
 	default:
 		fprintf(out, " kind=%u size=%u", ev->h.kind, ev->h.size);
@@ -423,6 +491,38 @@ static void json_data(struct jw *w, const struct tsend_data_event *e, const __u8
 	j_hex(w, "data", data, e->data_len);
 }
 
+static void json_stack_records(struct jw *w, const union tsend_record *ev, const __u8 *extra)
+{
+	__u64 ip;
+
+	switch (ev->h.kind) {
+	case TSEND_KIND_STACK:
+		j_s64(w, "kstack_id", ev->stack.kstack_id);
+		j_s64(w, "ustack_id", ev->stack.ustack_id);
+		break;
+	case TSEND_KIND_STACK_IPS:
+		j_s64(w, "id", ev->ips.id);
+		j_u64(w, "user", ev->ips.user);
+		j_key(w, "ips");
+		fputc('[', w->out);
+		for (__u32 i = 0; i < ev->ips.nr; i++) {
+			memcpy(&ip, extra + 8 * i, sizeof(ip));
+			fprintf(w->out, "%s\"0x%llx\"", i ? "," : "", (unsigned long long)ip);
+		}
+		fputc(']', w->out);
+		break;
+	case TSEND_KIND_KSYM:
+		j_ptr(w, "addr", ev->ksym.addr);
+		j_u64(w, "size", ev->ksym.size);
+		j_str(w, "name", (const char *)extra, ev->ksym.name_len);
+		j_str(w, "module", (const char *)extra + ev->ksym.name_len, ev->ksym.mod_len);
+		break;
+	case TSEND_KIND_MAPS:
+		j_str(w, "text", (const char *)extra, ev->maps.text_len);
+		break;
+	}
+}
+
 static void json_tcp(struct jw *w, const struct tsend_tcp_event *e, const struct trace_meta *meta)
 {
 	json_flow(w, &e->flow);
@@ -496,6 +596,9 @@ static void json_record(FILE *out, const union tsend_record *ev, const __u8 *ext
 		break;
 	case TSEND_KIND_DATA:
 		json_data(&w, &ev->data, extra);
+		break;
+	default:
+		json_stack_records(&w, ev, extra);
 		break;
 	}
 	fputs("}\n", out);
@@ -602,9 +705,14 @@ static void text_header(FILE *out, const struct trace_meta *meta, const struct t
 	if (stats) {
 		stats_totals(stats, &lost, &untracked);
 		fmt_secs(t, sizeof(t), (__s64)(stats->end_ns - meta->start_ns), 6);
-		fprintf(out, "end:      %llu records in %s s, %llu lost, %llu untracked\n",
+		fprintf(out, "end:      %llu records in %s s, %llu lost, %llu untracked",
 			(unsigned long long)stats->records, t, (unsigned long long)lost,
 			(unsigned long long)untracked);
+		if (stats->kstack_lost || stats->ustack_lost)
+			fprintf(out, ", stacks not taken: %llu kernel, %llu user",
+				(unsigned long long)stats->kstack_lost,
+				(unsigned long long)stats->ustack_lost);
+		fputc('\n', out);
 	} else {
 		fprintf(out, "end:      no end block: losses are unknown\n");
 	}
@@ -646,6 +754,8 @@ static void json_stats(struct jw *w, const struct trace_stats *stats)
 	j_u64(&in, "nr_cpus", stats->nr_cpus);
 	j_u64(&in, "lost", lost);
 	j_u64(&in, "untracked", untracked);
+	j_u64(&in, "kstack_lost", stats->kstack_lost);
+	j_u64(&in, "ustack_lost", stats->ustack_lost);
 	json_per_cpu(&in, "lost_per_cpu", stats->lost, nr_cpus(stats));
 	json_per_cpu(&in, "untracked_per_cpu", stats->untracked, nr_cpus(stats));
 	fputc('}', w->out);

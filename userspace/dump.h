@@ -39,6 +39,14 @@ static inline __u32 tsend_kind_size(unsigned int kind)
 		return sizeof(struct tsend_skb_event);
 	case TSEND_KIND_DATA:
 		return sizeof(struct tsend_data_event);
+	case TSEND_KIND_STACK:
+		return sizeof(struct tsend_stack_event);
+	case TSEND_KIND_STACK_IPS:
+		return sizeof(struct tsend_stack_ips);
+	case TSEND_KIND_KSYM:
+		return sizeof(struct tsend_ksym);
+	case TSEND_KIND_MAPS:
+		return sizeof(struct tsend_maps);
 	default:
 		return 0;
 	}
@@ -68,7 +76,8 @@ static inline int tsend_record_check(const void *rec, __u32 len, const char **wh
 	const char *over = NULL;
 	struct tsend_head h;
 	__u32 body;
-	__u16 extra = 0;
+	__u32 extra = 0;
+	__u16 u16 = 0;
 
 	if (len < sizeof(h)) {
 		*why = "shorter than the record head";
@@ -88,16 +97,35 @@ static inline int tsend_record_check(const void *rec, __u32 len, const char **wh
 	}
 	switch (h.kind) {
 	case TSEND_KIND_SKB:
-		memcpy(&extra, p + offsetof(struct tsend_skb_event, snap_len), sizeof(extra));
+		memcpy(&u16, p + offsetof(struct tsend_skb_event, snap_len), sizeof(u16));
+		extra = u16;
 		over = "snap_len runs past the record";
 		break;
 	case TSEND_KIND_SEND:
-		memcpy(&extra, p + offsetof(struct tsend_send_event, payload_len), sizeof(extra));
+		memcpy(&u16, p + offsetof(struct tsend_send_event, payload_len), sizeof(u16));
+		extra = u16;
 		over = "payload_len runs past the record";
 		break;
 	case TSEND_KIND_DATA:
-		memcpy(&extra, p + offsetof(struct tsend_data_event, data_len), sizeof(extra));
+		memcpy(&u16, p + offsetof(struct tsend_data_event, data_len), sizeof(u16));
+		extra = u16;
 		over = "data_len runs past the record";
+		break;
+	case TSEND_KIND_STACK_IPS:
+		memcpy(&u16, p + offsetof(struct tsend_stack_ips, nr), sizeof(u16));
+		extra = 8U * u16;
+		over = "nr runs past the record";
+		break;
+	case TSEND_KIND_KSYM:
+		memcpy(&u16, p + offsetof(struct tsend_ksym, name_len), sizeof(u16));
+		extra = u16;
+		memcpy(&u16, p + offsetof(struct tsend_ksym, mod_len), sizeof(u16));
+		extra += u16;
+		over = "name_len and mod_len run past the record";
+		break;
+	case TSEND_KIND_MAPS:
+		memcpy(&extra, p + offsetof(struct tsend_maps, text_len), sizeof(extra));
+		over = "text_len runs past the record";
 		break;
 	}
 	if (extra > len - body) {
@@ -114,6 +142,10 @@ union tsend_record {
 	struct tsend_tcp_event tcp;
 	struct tsend_skb_event skb;
 	struct tsend_data_event data;
+	struct tsend_stack_event stack;
+	struct tsend_stack_ips ips;
+	struct tsend_ksym ksym;
+	struct tsend_maps maps;
 };
 
 /*

@@ -14,6 +14,7 @@
 #include "../bpf/tsend.h"
 #include "probes.h"
 #include "record.h"
+#include "record_stacks.h"
 #include "tsend.skel.h"
 
 _Static_assert(sizeof(struct tsend_head) == TSEND_HEAD_SIZE, "tsend_head");
@@ -33,6 +34,7 @@ struct recorder {
 	struct probes *probes;
 	struct ring_buffer *rb;
 	struct trace_writer *w;
+	struct stack_recorder *stacks; /* --stacks */
 	struct trace_meta meta;
 	struct record_opts o;
 	char *output;
@@ -123,6 +125,8 @@ static int open_file(struct recorder *r)
 		return -errno;
 	r->files++;
 	r->file_records = 0;
+	if (r->stacks)
+		stack_recorder__reset(r->stacks);
 	read_counters(r);
 	for (int k = 0; k < TSEND_CNT_MAX; k++)
 		memcpy(r->base[k], r->now[k], r->nr_cpus * sizeof(__u64));
@@ -144,6 +148,12 @@ static int close_file(struct recorder *r)
 	for (__u32 c = 0; c < st->nr_cpus; c++) {
 		st->lost[c] = r->now[TSEND_CNT_LOST][c] - r->base[TSEND_CNT_LOST][c];
 		st->untracked[c] = r->now[TSEND_CNT_UNTRACKED][c] - r->base[TSEND_CNT_UNTRACKED][c];
+	}
+	for (int c = 0; c < r->nr_cpus; c++) {
+		st->kstack_lost +=
+			r->now[TSEND_CNT_KSTACK_LOST][c] - r->base[TSEND_CNT_KSTACK_LOST][c];
+		st->ustack_lost +=
+			r->now[TSEND_CNT_USTACK_LOST][c] - r->base[TSEND_CNT_USTACK_LOST][c];
 	}
 	err = trace_writer__close(r->w, st);
 	r->w = NULL;
@@ -177,6 +187,18 @@ static int handle_event(void *ctx, void *data, size_t size)
 	 * head.size is what they use */
 	if (h.size > size || h.size < sizeof(h))
 		return 0;
+	/* what the STACK record's ids need goes in first */
+	if (h.kind == TSEND_KIND_STACK && r->stacks && h.size >= sizeof(struct tsend_stack_event)) {
+		__u64 n = 0;
+
+		err = stack_recorder__before(r->stacks, r->w, data, &n);
+		r->records += n;
+		r->file_records += n;
+		if (err) {
+			r->write_err = err;
+			return err;
+		}
+	}
 	err = trace_writer__append(r->w, data, h.size);
 	if (err) {
 		r->write_err = err;
@@ -220,6 +242,8 @@ static void set_filters(struct tsend_bpf *skel, const struct record_opts *o)
 	ro->targ_payload_total = o->payload;
 	ro->targ_top = o->top;
 	ro->targ_top_by_flow = o->top_by_flow;
+	ro->targ_stack_stages = o->stack_stages;
+	ro->targ_user_stacks = o->stack_stages != 0;
 }
 
 static __u32 ring_size(__u64 want)
@@ -249,6 +273,10 @@ static int size_maps(struct tsend_bpf *skel, const struct record_opts *o)
 		for (size_t i = 0; !e && i < sizeof(top_maps) / sizeof(top_maps[0]); i++)
 			e = bpf_map__set_max_entries(top_maps[i], 1);
 	skel->rodata->targ_wakeup_bytes = ring / 8;
+	if (!e && o->stack_stages)
+		e = bpf_map__set_max_entries(skel->maps.stacks, o->stack_entries);
+	else if (!e)
+		e = bpf_map__set_max_entries(skel->maps.ustack_pids, 1);
 	return e ? e : bpf_map__set_max_entries(skel->maps.events, ring);
 }
 
@@ -454,6 +482,13 @@ struct recorder *recorder__open(const struct record_opts *o, char *err, size_t e
 	}
 	if (o->top)
 		return r; /* top reads the maps: no file, no ring */
+	if (o->stack_stages) {
+		r->stacks = stack_recorder__new(bpf_map__fd(r->skel->maps.stacks), err, errlen);
+		if (!r->stacks) {
+			e = -errno;
+			goto out_destroy;
+		}
+	}
 	fill_meta(r);
 	e = open_file(r);
 	if (e) {
@@ -473,6 +508,7 @@ struct recorder *recorder__open(const struct record_opts *o, char *err, size_t e
 out_close_file:
 	trace_writer__close(r->w, NULL);
 out_destroy:
+	stack_recorder__free(r->stacks);
 	bpf_link__destroy(r->sock_state);
 	probes__free(r->probes);
 	tsend_bpf__destroy(r->skel);
@@ -533,6 +569,16 @@ const struct tsend_bpf *recorder__skel(const struct recorder *r)
 	return r->skel;
 }
 
+void recorder__stack_lost(struct recorder *r, __u64 *kernel, __u64 *user)
+{
+	*kernel = *user = 0;
+	read_counters(r);
+	for (int c = 0; c < r->nr_cpus; c++) {
+		*kernel += r->now[TSEND_CNT_KSTACK_LOST][c];
+		*user += r->now[TSEND_CNT_USTACK_LOST][c];
+	}
+}
+
 int recorder__close(struct recorder *r, __u64 *lost, __u64 *untracked)
 {
 	int err = 0;
@@ -560,6 +606,7 @@ int recorder__close(struct recorder *r, __u64 *lost, __u64 *untracked)
 			*untracked = u;
 	}
 	ring_buffer__free(r->rb);
+	stack_recorder__free(r->stacks);
 	tsend_bpf__destroy(r->skel);
 	for (int k = 0; k < TSEND_CNT_MAX; k++) {
 		free(r->base[k]);

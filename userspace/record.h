@@ -35,6 +35,9 @@ struct record_opts {
 	const char *cmdline;  /* stored in the header */
 	bool top;	      /* tsend-trace top: sums in maps, no trace file */
 	bool top_by_flow;     /* top --by flow: sums per flow, not per device */
+	__u64 stack_stages;   /* --stacks: kernel stacks at these stages (1 << stage),
+			       * and user stacks at send() entries; 0: none */
+	__u32 stack_entries;  /* --stack-entries: distinct stacks the map holds */
 };
 
 struct recorder;
@@ -56,6 +59,9 @@ const struct tsend_bpf *recorder__skel(const struct recorder *r);
 /* Drains the ring, writes the end block and detaches. Fills lost and
  * untracked totals (over all CPUs and files) if the pointers are set. */
 int recorder__close(struct recorder *r, __u64 *lost, __u64 *untracked);
+
+/* Stacks not taken so far (all files): kernel, and user at send(). */
+void recorder__stack_lost(struct recorder *r, __u64 *kernel, __u64 *user);
 
 /* Probes only: what would be attached on this kernel (loads and attaches
  * for real, then detaches). Rows are copied to rows[] (TRACE_MAX_PROBES). */

@@ -56,8 +56,10 @@ struct report {
 	struct flow_table flows;
 	struct lifecycle *lc;
 	struct latency *lat;
-	bool finished; /* the lifecycles still open were handed out */
-	int lc_err;    /* -ENOMEM from a lifecycle callback */
+	__u64 stacks, stacks_missed; /* STACK records, and stacks not taken */
+	__u64 stack_support;	     /* records the recorder wrote for them */
+	bool finished;		     /* the lifecycles still open were handed out */
+	int lc_err;		     /* -ENOMEM from a lifecycle callback */
 };
 
 /* FNV-1a over the key's bytes. */
@@ -267,7 +269,7 @@ static bool flow_counted(const struct tsend_head *h)
 		return h->kind == TSEND_KIND_SKB;
 	case TSEND_STAGE_TCP_RETRANSMIT_SKB:
 	case TSEND_STAGE_KFREE_SKB:
-		return tsend_kind_size(h->kind) != 0;
+		return h->kind == TSEND_KIND_SKB || h->kind == TSEND_KIND_TCP;
 	default:
 		return false;
 	}
@@ -343,6 +345,18 @@ int report__add(struct report *r, const void *rec, __u32 len)
 		r->ts_min = ev.h.ts;
 	if (ev.h.ts > r->ts_max)
 		r->ts_max = ev.h.ts;
+	/* stacks are counted apart: they are not events of their stage */
+	if (ev.h.kind == TSEND_KIND_STACK) {
+		r->stacks++;
+		r->stacks_missed +=
+			(ev.stack.kstack_id < 0 && ev.stack.kstack_id != TSEND_STACK_NONE) +
+			(ev.stack.ustack_id < 0 && ev.stack.ustack_id != TSEND_STACK_NONE);
+		return 0;
+	}
+	if (ev.h.kind >= TSEND_KIND_STACK_IPS && ev.h.kind <= TSEND_KIND_MAPS) {
+		r->stack_support++;
+		return 0;
+	}
 	r->counts[ev.h.stage][ev.h.mech < MECH_OTHER ? ev.h.mech : MECH_OTHER]++;
 	err = count_flow(r, &ev);
 	err2 = lifecycle__add(r->lc, rec, len);
@@ -513,6 +527,11 @@ static void text_stages(const struct report *r, FILE *out)
 				(unsigned long long)r->counts[s][m]);
 		}
 	}
+	if (r->stacks)
+		fprintf(out,
+			"  stacks: %llu samples, %llu stacks not taken, %llu records to symbolize them (tsend-trace flame)\n",
+			(unsigned long long)r->stacks, (unsigned long long)r->stacks_missed,
+			(unsigned long long)r->stack_support);
 }
 
 static void text_flows(struct report *r, FILE *out)
@@ -656,7 +675,9 @@ static void json_stages(const struct report *r, FILE *out)
 			sep = ",";
 		}
 	}
-	fputc(']', out);
+	fprintf(out, "],\"stacks\":{\"samples\":%llu,\"missed\":%llu,\"support_records\":%llu}",
+		(unsigned long long)r->stacks, (unsigned long long)r->stacks_missed,
+		(unsigned long long)r->stack_support);
 }
 
 static void json_addr(FILE *out, const char *key, const struct tsend_flow *f, const __u8 *addr)

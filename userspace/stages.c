@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
 #include <linux/types.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "../bpf/tsend.h"
 #include "stages.h"
@@ -58,4 +61,45 @@ const char *tsend_stage_name(unsigned int stage)
 const char *tsend_mech_name(unsigned int mech)
 {
 	return mech < TSEND_MECH_MAX ? mech_names[mech] : "?";
+}
+
+int tsend_stage_parse(const char *name)
+{
+	const char *colon = strchr(name, ':');
+
+	if (colon)
+		name = colon + 1;
+	for (int s = TSEND_STAGE_NONE + 1; s < TSEND_STAGE_MAX; s++)
+		if (stage_names[s] && !strcmp(stage_names[s], name))
+			return s;
+	return -1;
+}
+
+int tsend_stage_mask(const char *list, unsigned long long *mask, char *bad, unsigned int badlen)
+{
+	*mask = 0;
+	if (!strcmp(list, "all")) {
+		for (int s = TSEND_STAGE_NONE + 1; s < TSEND_STAGE_MAX; s++)
+			*mask |= 1ULL << s;
+		return 0;
+	}
+	for (const char *p = list;; p++) {
+		size_t n = strcspn(p, ",");
+		char name[64];
+		int s = -1;
+
+		if (n && n < sizeof(name)) {
+			memcpy(name, p, n);
+			name[n] = '\0';
+			s = tsend_stage_parse(name);
+		}
+		if (s < 0) {
+			snprintf(bad, badlen, "%.*s", (int)n, p);
+			return -EINVAL;
+		}
+		*mask |= 1ULL << s;
+		p += n;
+		if (!*p)
+			return 0;
+	}
 }

@@ -568,6 +568,12 @@ static int writer_put_end(struct trace_writer *w, const struct trace_stats *stat
 		enc_u64(&e, stats->lost[i]);
 	for (i = 0; i < nr; i++)
 		enc_u64(&e, stats->untracked[i]);
+	/* later fields: only when there is something to say, so a file
+	 * without stacks is what this version always wrote */
+	if (stats && (stats->kstack_lost || stats->ustack_lost)) {
+		enc_u64(&e, stats->kstack_lost);
+		enc_u64(&e, stats->ustack_lost);
+	}
 	if (e.err)
 		return e.err;
 	return writer_put_block(w, BLOCK_END, e.p, e.len, 0);
@@ -1021,6 +1027,12 @@ static int reader_load_end(struct trace_reader *r, const struct block_hdr *h)
 	p += 8 * nr;
 	for (i = 0; i < nr; i++)
 		s->untracked[i] = get_le64(p + 8 * i);
+	p += 8 * nr;
+	s->kstack_lost = s->ustack_lost = 0;
+	if (h->rlen >= END_FIXED_SIZE + 16 * nr + 16) {
+		s->kstack_lost = get_le64(p);
+		s->ustack_lost = get_le64(p + 8);
+	}
 	/* A block lost whole (or one too many) passes every CRC: catch it. */
 	if (s->records != r->records)
 		return reader_fail(r, h->off, -EBADMSG,

@@ -59,6 +59,8 @@ struct trace_stats {
 	__u32 pad;
 	__u64 lost[TRACE_MAX_CPUS];	 /* ring buffer full, per CPU */
 	__u64 untracked[TRACE_MAX_CPUS]; /* skb tracking map full, per CPU */
+	__u64 kstack_lost;		 /* record --stacks: kernel stacks not taken */
+	__u64 ustack_lost;		 /* ... and user stacks at send() */
 };
 
 struct trace_writer;

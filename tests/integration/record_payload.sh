@@ -48,7 +48,7 @@ one_run sendmsg-2000 2000 -m 5
 one_run sendmsg-1024 1024 -m 7
 
 check "header: payload all" bash -c \
-	"'$TRACE' dump --header '$d/sendto-all.trace' | grep -q 'payload all, .* abi 3'"
+	"'$TRACE' dump --header '$d/sendto-all.trace' | grep -q 'payload all, .* abi 4'"
 check "header --json: payload_len 4294967295" bash -c \
 	"'$TRACE' dump --header --json '$d/sendto-all.trace' | grep -q '\"payload_len\":4294967295'"
 # loopback leaves the TCP checksum to the "device": CHECKSUM_PARTIAL

@@ -739,7 +739,7 @@ static void test_header(void)
 			      "host:     guest\n"
 			      "started:  2023-11-14 22:13:21.000000 UTC (monotonic 1.000000)\n"
 			      "command:  tsend-trace record -o t.tsend\n"
-			      "snaplen:  128 bytes, payload 0 bytes, 4 cpus, abi 3\n"
+			      "snaplen:  128 bytes, payload 0 bytes, 4 cpus, abi 4\n"
 			      "end:      12 records in 2.500000 s, 7 lost, 1 untracked\n"
 			      "probes:   2\n"
 			      "  func                       mechanism  target (detail below)\n"
@@ -760,7 +760,7 @@ static void test_header(void)
 	CHECK(dump_header(f, m, st, true) == 0);
 	fclose(f);
 	CHECK(json_line_ok(s));
-	CHECK(s && strstr(s, "\"lost\":7,\"untracked\":1,\"lost_per_cpu\":"
+	CHECK(s && strstr(s, "\"lost\":7,\"untracked\":1,\"kstack_lost\":0,\"ustack_lost\":0,\"lost_per_cpu\":"
 			     "{\"1\":2,\"3\":5},\"untracked_per_cpu\":{\"0\":1}}"));
 	free(s);
 
@@ -769,7 +769,7 @@ static void test_header(void)
 	f = open_memstream(&s, &n);
 	CHECK(dump_header(f, m, NULL, false) == 0);
 	fclose(f);
-	CHECK(s && strstr(s, "snaplen:  128 bytes, payload all, 4 cpus, abi 3\n"));
+	CHECK(s && strstr(s, "snaplen:  128 bytes, payload all, 4 cpus, abi 4\n"));
 	free(s);
 	f = open_memstream(&s, &n);
 	CHECK(dump_header(f, m, NULL, true) == 0);

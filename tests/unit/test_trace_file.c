@@ -272,6 +272,8 @@ static void check_stats(const struct trace_stats *got, const struct trace_stats 
 	CHECK_EQ_U64(got->nr_cpus, want->nr_cpus);
 	CHECK(!memcmp(got->lost, want->lost, want->nr_cpus * 8));
 	CHECK(!memcmp(got->untracked, want->untracked, want->nr_cpus * 8));
+	CHECK_EQ_U64(got->kstack_lost, want->kstack_lost);
+	CHECK_EQ_U64(got->ustack_lost, want->ustack_lost);
 }
 
 /* ---- crafted files: valid CRCs around bad contents ---------------------- */
@@ -767,6 +769,8 @@ static void test_many_records(void)
 	CHECK(raw > 8 * TRACE_BLOCK_RAW_MAX);
 	meta_fill(&meta, 3);
 	stats_fill(&stats, TRACE_MAX_CPUS);
+	stats.kstack_lost = 5; /* the optional stack counters, after the arrays */
+	stats.ustack_lost = 1ULL << 40;
 	CHECK(write_trace(path, &meta, nrec, 2500, &stats, &l) == 0);
 	CHECK(l.n > 10);
 
