@@ -54,7 +54,8 @@ HELPERS := $(OUTPUT)/tests/tcp_sender
 
 # Debian packages for build and tests; `make deps` installs the missing ones.
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
-	libclang-rt-14-dev tshark iproute2 python3 cppcheck clang-format linux-perf
+	libclang-rt-14-dev tshark iproute2 python3 cppcheck clang-format linux-perf \
+	libxml2-utils chromium nodejs
 
 .PHONY: all deps demo test unit fuzz bench clean lint
 .DELETE_ON_ERROR:
@@ -204,7 +205,8 @@ lint:
 		userspace replay cmd tests/unit tests/tcp_sender.c bench
 	$(Q)clang-format --dry-run --Werror $(wildcard userspace/*.[ch] replay/*.[ch] replay/drivers/*.[ch] \
 		cmd/*.c bpf/*.bpf.c bpf/*.h tests/unit/test_e1000e.c tests/fuzz/fuzz_e1000e.c bench/*.c \
-		tests/unit/test_symbolize.c tests/fuzz/fuzz_symbolize.c)
+		tests/unit/test_flame*.c tests/unit/test_symbolize.c tests/fuzz/fuzz_flame.c \
+		tests/fuzz/fuzz_symbolize.c)
 
 clean:
 	$(Q)rm -rf $(OUTPUT)

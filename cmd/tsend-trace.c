@@ -27,6 +27,7 @@
 #include "userspace/pcapng.h"
 #include "userspace/record.h"
 #include "userspace/report.h"
+#include "userspace/flame_trace.h"
 #include "userspace/stages.h"
 #include "userspace/story.h"
 #include "userspace/top.h"
@@ -53,6 +54,7 @@ static struct env {
 			.buffer_bytes = 16 << 20,
 			.max_size = 1ULL << 30,
 			.max_files = 1,
+			.stack_entries = 16384,
 		},
 };
 
@@ -128,6 +130,23 @@ static void die_usage(struct argp_state *state, const char *flag, const char *ar
 	argp_error(state, "invalid %s '%s': %s", flag, arg, what);
 }
 
+/* A comma-separated list of stages (or "all") as a mask, or a usage error
+ * naming the first that is not one. */
+static unsigned long long parse_stages(struct argp_state *state, const char *flag, const char *arg)
+{
+	unsigned long long mask;
+	char bad[64];
+
+	if (tsend_stage_mask(arg, &mask, bad, sizeof(bad))) {
+		char why[128];
+
+		snprintf(why, sizeof(why), "'%s' is not a stage (tsend-trace probes lists them)",
+			 bad);
+		die_usage(state, flag, arg, why);
+	}
+	return mask;
+}
+
 enum {
 	OPT_PAYLOAD = 1000,
 	OPT_CGROUP,
@@ -137,6 +156,8 @@ enum {
 	OPT_JSON,
 	OPT_HEADER,
 	OPT_NO_FENTRY,
+	OPT_STACKS,
+	OPT_STACK_ENTRIES,
 };
 
 static const struct argp_option record_opts[] = {
@@ -157,6 +178,10 @@ static const struct argp_option record_opts[] = {
 	 "Rotate or stop when a file reaches SIZE (default 1G)", 0},
 	{"max-files", OPT_MAX_FILES, "N", 0,
 	 "Rotate over N files FILE, FILE.1, ... (default 1: stop)", 0},
+	{"stacks", OPT_STACKS, "STAGES", 0,
+	 "Kernel stacks at these stages (comma-separated, or 'all'), user stacks at send()", 0},
+	{"stack-entries", OPT_STACK_ENTRIES, "N", 0,
+	 "Distinct stacks the stack map holds (default 16384)", 0},
 	{"btf", OPT_BTF, "PATH", 0, "Kernel BTF when /sys/kernel/btf/vmlinux is missing", 0},
 	{"no-fentry", OPT_NO_FENTRY, NULL, 0, "Use kprobes and raw tracepoints, not fentry/tp_btf",
 	 0},
@@ -258,6 +283,14 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 	case OPT_NO_FENTRY:
 		env.rec.no_fentry = true;
 		break;
+	case OPT_STACKS:
+		env.rec.stack_stages = parse_stages(state, "--stacks", arg);
+		break;
+	case OPT_STACK_ENTRIES:
+		if (parse_u64(arg, 1 << 20, &v) || v < 64)
+			die_usage(state, "--stack-entries", arg, "must be 64 to 1048576");
+		env.rec.stack_entries = v;
+		break;
 	case 'v':
 		env.verbose = true;
 		break;
@@ -282,6 +315,7 @@ static const char record_doc[] =
 	"    tsend-trace record -o c.trace -- curl -s http://127.0.0.1:8080/\n"
 	"    tsend-trace record -p 1234 --payload 64    # keep 64 bytes per send()\n"
 	"    tsend-trace record -P 80 --payload all     # every byte of every send()\n"
+	"    tsend-trace record --stacks net_dev_start_xmit -o s.trace  # for flame\n"
 	"Stops on Ctrl-C, SIGTERM, --duration, --count, or when COMMAND exits.";
 
 /* A stage whose program this kernel's verifier refused is not watched:
@@ -394,7 +428,7 @@ static int cmd_record(int argc, char **argv)
 	pid_t child = 0;
 	int go_fd = -1, status = 0, ret = 0;
 	double start, child_done = 0;
-	__u64 lost = 0, untracked = 0, records;
+	__u64 lost = 0, untracked = 0, records, klost = 0, ulost = 0;
 	__u32 files;
 
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
@@ -437,6 +471,8 @@ static int cmd_record(int argc, char **argv)
 	}
 	records = recorder__records(r);
 	files = recorder__files(r);
+	if (env.rec.stack_stages)
+		recorder__stack_lost(r, &klost, &ulost);
 	if (recorder__close(r, &lost, &untracked)) {
 		fprintf(stderr, "tsend-trace: %s: closing failed\n", env.rec.output);
 		ret = 1;
@@ -448,6 +484,10 @@ static int cmd_record(int argc, char **argv)
 		fprintf(stderr,
 			"tsend-trace: warning: %llu records lost: the ring buffer was full (raise --buffer or filter)\n",
 			(unsigned long long)lost);
+	if (klost || ulost)
+		fprintf(stderr,
+			"tsend-trace: warning: stacks not taken: %llu kernel, %llu user (a full --stack-entries map, or a lost record)\n",
+			(unsigned long long)klost, (unsigned long long)ulost);
 	if (child > 0 && !child_done) {
 		kill(child, SIGTERM);
 		waitpid(child, &status, 0);
@@ -1208,6 +1248,241 @@ static int cmd_timeline(int argc, char **argv)
 	return ok ? 0 : 1;
 }
 
+/* ---- flame: where the send path spends its time, as a flame graph ---- */
+
+enum {
+	OPT_FOLDED = 1300,
+	OPT_WEIGHT,
+	OPT_MODE,
+	OPT_STAGE,
+	OPT_DIFF,
+	OPT_TITLE,
+	OPT_WIDTH,
+	OPT_FLAME_FLOW,
+	OPT_FLAME_PID,
+	OPT_FLAME_COMM,
+};
+
+static struct {
+	struct flame_trace_opts o;
+	bool folded, diff;
+	const char *files[2];
+	const char *title;
+	unsigned int width;
+} fl;
+
+static const struct argp_option flame_opts[] = {
+	{"output", 'o', "OUT", 0, "File to write (default -: standard output)", 0},
+	{"folded", OPT_FOLDED, NULL, 0,
+	 "Folded stacks (flamegraph.pl, inferno, speedscope), not SVG", 0},
+	{"weight", OPT_WEIGHT, "W", 0,
+	 "count (samples) or latency (ns each skb spent); default count for stacks, latency for the path",
+	 0},
+	{"mode", OPT_MODE, "M", 0,
+	 "stacks (record --stacks) or path (the seed's call tree); default stacks if recorded", 0},
+	{"stage", OPT_STAGE, "STAGES", 0,
+	 "Only samples (stacks) or stages (path) of these, comma-separated", 0},
+	{"pid", OPT_FLAME_PID, "PID", 0, "Only this process", 0},
+	{"comm", OPT_FLAME_COMM, "COMM", 0, "Only tasks of this name", 0},
+	{"flow", OPT_FLAME_FLOW, "TEXT", 0,
+	 "Only flows whose \"saddr:sport>daddr:dport\" contains TEXT", 0},
+	{"diff", OPT_DIFF, NULL, 0,
+	 "Two traces A B: widths of B, red what grew from A, blue what shrank", 0},
+	{"title", OPT_TITLE, "TEXT", 0, "SVG title", 0},
+	{"width", OPT_WIDTH, "PIXELS", 0, "SVG width (default 1200)", 0},
+	{NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0},
+	{},
+};
+
+static error_t flame_parse(int key, char *arg, struct argp_state *state)
+{
+	__u64 v;
+
+	switch (key) {
+	case 'o':
+		env.out = arg;
+		break;
+	case OPT_FOLDED:
+		fl.folded = true;
+		break;
+	case OPT_WEIGHT:
+		if (strcmp(arg, "count") && strcmp(arg, "latency"))
+			die_usage(state, "--weight", arg, "must be count or latency");
+		fl.o.weight = !strcmp(arg, "latency") ? FLAME_LATENCY : FLAME_COUNT;
+		break;
+	case OPT_MODE:
+		if (strcmp(arg, "stacks") && strcmp(arg, "path"))
+			die_usage(state, "--mode", arg, "must be stacks or path");
+		fl.o.mode = !strcmp(arg, "path") ? FLAME_PATH : FLAME_STACKS;
+		break;
+	case OPT_STAGE:
+		fl.o.stages = parse_stages(state, "--stage", arg);
+		break;
+	case OPT_FLAME_PID:
+		if (parse_u64(arg, INT_MAX, &v) || !v)
+			die_usage(state, "--pid", arg, "not a process id");
+		fl.o.pid = v;
+		fl.o.have_pid = true;
+		break;
+	case OPT_FLAME_COMM:
+		if (!*arg || strlen(arg) >= TSEND_COMM_LEN)
+			die_usage(state, "--comm", arg, "must be 1 to 15 characters");
+		fl.o.comm = arg;
+		break;
+	case OPT_FLAME_FLOW:
+		fl.o.flow = arg;
+		break;
+	case OPT_DIFF:
+		fl.diff = true;
+		break;
+	case OPT_TITLE:
+		fl.title = arg;
+		break;
+	case OPT_WIDTH:
+		if (parse_u64(arg, 100000, &v) || v < 200)
+			die_usage(state, "--width", arg, "must be 200 to 100000");
+		fl.width = v;
+		break;
+	case 'h':
+		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_ARG:
+		if (state->arg_num >= 2)
+			argp_error(state, "unexpected argument '%s'", arg);
+		fl.files[state->arg_num] = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!fl.files[0] || (fl.diff && !fl.files[1]))
+			argp_error(state, fl.diff ? "--diff needs two trace files, A and B"
+						  : "a trace FILE is required");
+		if (!fl.diff && fl.files[1])
+			argp_error(state, "unexpected argument '%s' (two files need --diff)",
+				   fl.files[1]);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const char flame_doc[] =
+	"Draw where the send path spends its time as a flame graph: an interactive SVG (hover, click to zoom, search), or folded stacks.\v"
+	"USAGE: tsend-trace flame [OPTIONS] FILE\n"
+	"       tsend-trace flame --diff [OPTIONS] A B\n\n"
+	"From a trace recorded with --stacks, each sample's frames are the process, its user stack at send() and the kernel stack at the stage; "
+	"without stacks (or --mode path) the frames are the seed's call tree, send → tcp_sendmsg_locked → tcp_write_xmit → ... → ndo_start_xmit, "
+	"and each stage is as wide as the time skbs spent from it to their next stage. Colors are layers: user, syscall, TCP, IP, qdisc, driver.\n\n"
+	"EXAMPLES:\n"
+	"    tsend-trace record --stacks all -o s.trace -- iperf3 -c 10.0.0.2\n"
+	"    tsend-trace flame s.trace -o s.svg                   # stacks, by count\n"
+	"    tsend-trace flame s.trace --weight latency -o l.svg  # by time spent\n"
+	"    tsend-trace flame any.trace --mode path -o p.svg     # no stacks needed\n"
+	"    tsend-trace flame s.trace --folded | flamegraph.pl > s2.svg\n"
+	"    tsend-trace flame --diff before.trace after.trace -o d.svg";
+
+/* Reads one trace into side; prints what it took in. */
+static int flame_read(struct flame *f, unsigned int side, enum flame_mode *mode,
+		      enum flame_weight *weight)
+{
+	const char *file = fl.files[side];
+	struct flame_trace_result res;
+	struct trace_reader *r;
+	char err[512];
+	int e;
+
+	r = trace_reader__open(file, err, sizeof(err));
+	if (!r) {
+		fprintf(stderr, "tsend-trace: %s\n", err);
+		return -EIO;
+	}
+	e = flame_trace_read(f, r, side, &fl.o, &res, err, sizeof(err));
+	trace_reader__close(r);
+	if (e)
+		fprintf(stderr, "tsend-trace: %s\n", err);
+	if (res.warning[0])
+		fprintf(stderr, "tsend-trace: warning: %s\n", res.warning);
+	fprintf(stderr, "tsend-trace: %s: %llu %s", file, (unsigned long long)res.samples,
+		res.mode == FLAME_PATH ? "skbs on the send path" : "stack samples");
+	if (res.missed)
+		fprintf(stderr, ", %llu stacks not taken", (unsigned long long)res.missed);
+	if (res.unresolved)
+		fprintf(stderr, ", %llu addresses not resolved",
+			(unsigned long long)res.unresolved);
+	if (res.no_weight)
+		fprintf(stderr, ", %llu samples with no time to weigh",
+			(unsigned long long)res.no_weight);
+	if (res.malformed)
+		fprintf(stderr, ", %llu malformed records skipped",
+			(unsigned long long)res.malformed);
+	fputc('\n', stderr);
+	if (side && res.mode != *mode) {
+		fprintf(stderr,
+			"tsend-trace: %s: a %s graph cannot be compared with %s's %s graph (use --mode)\n",
+			file, res.mode == FLAME_PATH ? "path" : "stacks", fl.files[0],
+			*mode == FLAME_PATH ? "path" : "stacks");
+		return -EINVAL;
+	}
+	*mode = res.mode;
+	*weight = res.weight;
+	fl.o.weight = res.weight; /* B weighs as A did */
+	return e ? e : res.malformed ? -EINVAL : 0;
+}
+
+static int cmd_flame(int argc, char **argv)
+{
+	struct argp argp = {flame_opts, flame_parse, "FILE", flame_doc, NULL, NULL, NULL};
+	enum flame_weight weight = FLAME_WEIGHT_AUTO;
+	enum flame_mode mode = FLAME_AUTO;
+	char tmp[4096], subtitle[256];
+	struct flame *f;
+	bool ok = true;
+	FILE *out;
+	int e;
+
+	env.out = "-";
+	fl.o.weight = FLAME_WEIGHT_AUTO;
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	f = flame__new();
+	if (!f) {
+		fprintf(stderr, "tsend-trace: out of memory\n");
+		return 1;
+	}
+	for (unsigned int side = 0; side <= (unsigned int)fl.diff && ok; side++) {
+		e = flame_read(f, side, &mode, &weight);
+		/* a damaged trace still gives what it holds, and exit 1 */
+		if (e == -EIO || (e && e != -EINVAL && !flame__total(f, side)))
+			ok = false;
+		else if (e)
+			saw_malformed = true;
+	}
+	out = ok ? out_open(env.out, tmp, sizeof(tmp)) : NULL;
+	if (out) {
+		struct flame_svg_opts so = {
+			.title = fl.title  ? fl.title
+				 : fl.diff ? "tsend differential flame graph"
+					   : "tsend flame graph",
+			.subtitle = subtitle,
+			.unit = weight == FLAME_LATENCY ? "ns" : "samples",
+			.diff = fl.diff,
+			.width = fl.width,
+		};
+
+		snprintf(subtitle, sizeof(subtitle), "%s%s%s, %s, weight %s",
+			 fl.diff ? fl.files[0] : "", fl.diff ? " → " : "", fl.files[fl.diff],
+			 mode == FLAME_PATH ? "send path (no stacks)" : "stacks",
+			 weight == FLAME_LATENCY ? "latency (ns)" : "count");
+		e = fl.folded ? flame__folded(f, out, fl.diff) : flame__svg(f, out, &so);
+		if (e)
+			fprintf(stderr, "tsend-trace: %s: write failed: %s\n", env.out,
+				strerror(-e));
+		ok = out_close(out, env.out, tmp, !e);
+	} else {
+		ok = false;
+	}
+	flame__free(f);
+	return ok && !saw_malformed ? 0 : 1;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: tsend-trace COMMAND [OPTIONS]\n\n"
@@ -1220,7 +1495,8 @@ static void usage(FILE *f)
 		   "  report    flows, devices, CPUs, per-stage latency and histograms\n"
 		   "  skb       one skb's or one send()'s story, stage by stage\n"
 		   "  pcap      the recorded frames as pcapng, with their stories\n"
-		   "  timeline  sockets, skbs and CPUs as a Perfetto/chrome://tracing JSON\n\n"
+		   "  timeline  sockets, skbs and CPUs as a Perfetto/chrome://tracing JSON\n"
+		   "  flame     flame graph (SVG or folded) of stacks or of the send path\n\n"
 		   "'tsend-trace COMMAND --help' shows a command's options.\n");
 }
 
@@ -1253,6 +1529,8 @@ int main(int argc, char **argv)
 		return cmd_timeline(argc - 1, argv + 1);
 	if (!strcmp(c, "skb"))
 		return cmd_skb(argc - 1, argv + 1);
+	if (!strcmp(c, "flame"))
+		return cmd_flame(argc - 1, argv + 1);
 	fprintf(stderr, "tsend-trace: unknown command '%s'\n", c);
 	usage(stderr);
 	return EXIT_USAGE;

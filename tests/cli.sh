@@ -11,7 +11,7 @@ REPLAY=$BUILD/tsend-replay
 expect_exit "tsend-trace with no command: usage, exit 2" 2 "$TRACE"
 expect_exit "tsend-trace --help: exit 0" 0 "$TRACE" --help
 expect_exit "unknown command: exit 2" 2 "$TRACE" frobnicate
-for c in record probes dump report pcap skb timeline; do
+for c in record probes dump report pcap skb timeline flame; do
 	expect_exit "$c --help: exit 0" 0 "$TRACE" "$c" --help
 	check "$c --help shows USAGE and EXAMPLES or options" \
 		bash -c "'$TRACE' $c --help 2>&1 | grep -q USAGE"
@@ -91,6 +91,8 @@ bad_flag --dev no-such-if0
 bad_flag --comm this-name-is-far-too-long
 bad_flag --btf /nonexistent/vmlinux
 bad_flag --cgroup /nonexistent
+bad_flag --stacks tcp_write_xmit,nosuchstage
+bad_flag --stack-entries 10
 expect_exit "record with an unknown option: exit 2" 2 "$TRACE" record --bogus
 # top: its help, and usage errors before anything is loaded
 expect_exit "top --help: exit 0" 0 "$TRACE" top --help
@@ -106,6 +108,21 @@ expect_exit "dump without FILE: exit 2" 2 "$TRACE" dump
 expect_exit "report with two files: exit 2" 2 "$TRACE" report a b
 expect_exit "pcap without -o: exit 2" 2 "$TRACE" pcap "$ROOT/tests/data/loopback.trace"
 expect_exit "skb without FILE: exit 2" 2 "$TRACE" skb
+# flame: usage errors name the flag; the graph of a committed recording
+for f in "--weight time" "--mode tree" "--stage nosuchstage" "--width 10" "--pid 0"; do
+	# shellcheck disable=SC2086 # flag and value, one per word
+	expect_exit "flame $f: exit 2" 2 "$TRACE" flame $f "$ROOT/tests/data/loopback.trace"
+	# shellcheck disable=SC2086
+	check "flame $f: the message names the flag" \
+		bash -c "'$TRACE' flame $f '$ROOT/tests/data/loopback.trace' 2>&1 | grep -q -- '${f%% *}'"
+done
+"$TRACE" flame --folded "$ROOT/tests/data/loopback.trace" >"$d/lo.folded" 2>"$d/lo.flame.err"
+check "flame of a trace without stacks: the send path graph" \
+	grep -q "skbs on the send path" "$d/lo.flame.err"
+check "flame: its folded lines start at the seed's send()" \
+	bash -c "[ -s '$d/lo.folded' ] && ! grep -v '^send;sock_sendmsg;' '$d/lo.folded'"
+"$TRACE" flame "$ROOT/tests/data/loopback.trace" -o "$d/lo.svg" 2>/dev/null
+check "flame: the SVG is well-formed (xmllint)" xmllint --noout "$d/lo.svg"
 for f in "--seq abc" "--seq 5000000000" "--send 0" "--id x" "--skb zz" "--max -1"; do
 	# shellcheck disable=SC2086 # flag and value, one per word
 	expect_exit "skb $f: exit 2" 2 "$TRACE" skb "$ROOT/tests/data/loopback.trace" $f

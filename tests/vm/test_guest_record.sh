@@ -84,6 +84,34 @@ has_mech /tmp/kprobe.probes kprobe $FUNCS
 has_mech /tmp/kprobe.probes raw_tp net:net_dev_start_xmit
 has_stage /tmp/kprobe.dump kprobe $STAGES
 has_stage /tmp/kprobe.dump kretprobe __sys_sendto
+# stacks where fentry and kprobes exist: the driver's function is a frame,
+# the user stack names the static tcp_sender's main (frame pointers)
+stacks() { # stacks TAG [record options]
+	tag=$1
+	shift
+	nsenter -t $ns -n timeout 60 tcp_sender recv 7002 > /tmp/$tag.recv &
+	r=$!
+	wait_for /tmp/$tag.recv listening
+	tsend-trace record -o /tmp/$tag.trace --stacks all "$@" -- \
+		tcp_sender send -c 192.0.2.2 7002 100 70000 > /tmp/$tag.send 2>&1
+	wait $r
+	tsend-trace flame --folded /tmp/$tag.trace > /tmp/$tag.folded 2> /tmp/$tag.flame
+	grep -q "tcp_write_xmit;__tcp_transmit_skb;.*;dev_hard_start_xmit;e1000_xmit_frame" /tmp/$tag.folded &&
+		ok "$tag: flame: a kernel stack from tcp_write_xmit down to e1000_xmit_frame" ||
+		no "$tag: flame: $(head -c 300 /tmp/$tag.folded) $(cat /tmp/$tag.flame)"
+	grep -Eq "^tcp_sender;.*main;.*send[a-z_]*;entry_SYSCALL" /tmp/$tag.folded &&
+		ok "$tag: flame: the user stack at send() names main" ||
+		no "$tag: flame: $(grep -m1 'entry_SYSCALL' /tmp/$tag.folded | cut -c1-200)"
+	grep -q "bpf_prog_\|bpf_trampoline" /tmp/$tag.folded &&
+		no "$tag: flame: the tracer's frames are left in: $(grep -m1 "bpf_prog_\\|bpf_trampoline" /tmp/$tag.folded | tr ";" " " | cut -c1-900)" ||
+		ok "$tag: flame: the tracer's frames are cut"
+	tsend-trace flame --mode path --folded /tmp/$tag.trace > /tmp/$tag.path 2>/dev/null
+	grep -q ";dev_hard_start_xmit;xmit_one;net_dev_start_xmit;e1000_xmit_frame [0-9]" /tmp/$tag.path &&
+		ok "$tag: flame --mode path: time in e1000_xmit_frame" ||
+		no "$tag: flame --mode path: $(tail -3 /tmp/$tag.path | cut -c1-200)"
+}
+stacks stacks-fentry
+stacks stacks-kprobe --no-fentry
 echo "--- probes on the guest kernel"
 cat /tmp/fentry.probes
 GUEST
