@@ -145,7 +145,7 @@ int BPF_KPROBE(e1000_xmit_frame_kprobe, struct sk_buff *skb, struct net_device *
  * own arguments are used. Recorded only if this CPU's net_dev_start_xmit
  * just recorded the same skb.
  */
-static __always_inline int handle_dev_xmit(__u8 mech, struct sk_buff *skb, int rc,
+static __always_inline int handle_dev_xmit(void *ctx, __u8 mech, struct sk_buff *skb, int rc,
 					   struct net_device *dev, unsigned int len)
 {
 	struct tsend_skb_event *e;
@@ -168,6 +168,7 @@ static __always_inline int handle_dev_xmit(__u8 mech, struct sk_buff *skb, int r
 	e->len = len;
 	e->ret = rc;
 	e->ifindex = DEV_IFINDEX(dev);
+	take_stacks(ctx, &e->h, false);
 	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
@@ -176,12 +177,12 @@ SEC("tp_btf/net_dev_xmit")
 int BPF_PROG(net_dev_xmit_btf, struct sk_buff *skb, int rc, struct net_device *dev,
 	     unsigned int len)
 {
-	return handle_dev_xmit(TSEND_MECH_TP_BTF, skb, rc, dev, len);
+	return handle_dev_xmit(ctx, TSEND_MECH_TP_BTF, skb, rc, dev, len);
 }
 
 SEC("raw_tp/net_dev_xmit")
 int BPF_PROG(net_dev_xmit_raw, struct sk_buff *skb, int rc, struct net_device *dev,
 	     unsigned int len)
 {
-	return handle_dev_xmit(TSEND_MECH_RAW_TP, skb, rc, dev, len);
+	return handle_dev_xmit(ctx, TSEND_MECH_RAW_TP, skb, rc, dev, len);
 }

@@ -305,17 +305,24 @@ static __always_inline int handle_sendmsg_enter(void *ctx, __u8 mech, int fd,
 				 flags);
 }
 
+/*
+ * Classic tracepoints return 1: with 0 the kernel drops the event for every
+ * perf user of the tracepoint too (perf_trace_run_bpf_submit), so perf
+ * record -e syscalls:... beside tsend would lose it.
+ */
 SEC("tp/syscalls/sys_enter_sendto")
 int sys_enter_sendto(struct trace_event_raw_sys_enter *ctx)
 {
-	return handle_send_enter(ctx, TSEND_STAGE_SYS_SENDTO, TSEND_MECH_TP, ctx->args[0],
-				 (void *)ctx->args[1], NULL, 0, ctx->args[2], ctx->args[3]);
+	handle_send_enter(ctx, TSEND_STAGE_SYS_SENDTO, TSEND_MECH_TP, ctx->args[0],
+			  (void *)ctx->args[1], NULL, 0, ctx->args[2], ctx->args[3]);
+	return 1;
 }
 
 SEC("tp/syscalls/sys_exit_sendto")
 int sys_exit_sendto(struct trace_event_raw_sys_exit *ctx)
 {
-	return handle_send_exit(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_TP, ctx->ret);
+	handle_send_exit(TSEND_STAGE_SYS_SENDTO, TSEND_MECH_TP, ctx->ret);
+	return 1;
 }
 
 SEC("fentry")
@@ -348,14 +355,15 @@ int BPF_KRETPROBE(__sys_sendto_kretprobe, long ret)
 SEC("tp/syscalls/sys_enter_sendmsg")
 int sys_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
 {
-	return handle_sendmsg_enter(ctx, TSEND_MECH_TP, ctx->args[0], (void *)ctx->args[1],
-				    ctx->args[2]);
+	handle_sendmsg_enter(ctx, TSEND_MECH_TP, ctx->args[0], (void *)ctx->args[1], ctx->args[2]);
+	return 1;
 }
 
 SEC("tp/syscalls/sys_exit_sendmsg")
 int sys_exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
 {
-	return handle_send_exit(TSEND_STAGE_SYS_SENDMSG, TSEND_MECH_TP, ctx->ret);
+	handle_send_exit(TSEND_STAGE_SYS_SENDMSG, TSEND_MECH_TP, ctx->ret);
+	return 1;
 }
 
 SEC("fentry")
@@ -384,7 +392,8 @@ int BPF_KRETPROBE(__sys_sendmsg_kretprobe, long ret)
 }
 
 /* sock_sendmsg's result for every send path, write(2) included (6.3+). */
-static __always_inline int handle_send_length(__u8 mech, struct sock *sk, int ret, int flags)
+static __always_inline int handle_send_length(void *ctx, __u8 mech, struct sock *sk, int ret,
+					      int flags)
 {
 	struct tsend_send_event *e;
 
@@ -401,6 +410,7 @@ static __always_inline int handle_send_length(__u8 mech, struct sock *sk, int re
 	fill_flow_sk(&e->flow, sk);
 	e->ret = ret;
 	e->flags = flags;
+	take_stacks(ctx, &e->h, false);
 	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
 }
@@ -408,13 +418,13 @@ static __always_inline int handle_send_length(__u8 mech, struct sock *sk, int re
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(sock_send_length_btf, struct sock *sk, int ret, int flags)
 {
-	return handle_send_length(TSEND_MECH_TP_BTF, sk, ret, flags);
+	return handle_send_length(ctx, TSEND_MECH_TP_BTF, sk, ret, flags);
 }
 
 SEC("raw_tp/sock_send_length")
 int BPF_PROG(sock_send_length_raw, struct sock *sk, int ret, int flags)
 {
-	return handle_send_length(TSEND_MECH_RAW_TP, sk, ret, flags);
+	return handle_send_length(ctx, TSEND_MECH_RAW_TP, sk, ret, flags);
 }
 
 SEC("fentry")
