@@ -184,10 +184,12 @@ test: deps all unit fuzz $(HELPERS)
 	$(Q)tests/run.sh
 
 # Tracer overhead against perf on the same tracepoints (docs/benchmarks.md);
-# then, in the QEMU guest, the userspace e1000e driver against the kernel's
-bench: deps all $(HELPERS)
+# flame graphs of 10M stack samples against perf's; then, in the QEMU
+# guest, the userspace e1000e driver against the kernel's
+bench: deps all $(HELPERS) $(OUTPUT)/bench/flame_gen
 	$(Q)bench/overhead.sh 7 3000 65536
 	$(Q)bench/overhead.sh 7 20000 1024
+	$(Q)BUILD=$(abspath $(OUTPUT)) bench/flame.sh 7 10000000 60000
 	$(Q)bench/e1000e.sh
 
 # static: it runs in the QEMU guest, which has no libc
@@ -195,6 +197,12 @@ $(OUTPUT)/bench/sendmmsg: bench/sendmmsg.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -static $< -o $@
+
+# bench/flame.sh: a real stacks recording repeated up to 10M samples
+$(OUTPUT)/bench/flame_gen: bench/flame_gen.c $(OUTPUT)/libtsend.a
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(OUTPUT)/libtsend.a -lelf -lz -lm -o $@
 
 # cppcheck without -I$(OUTPUT): the skeleton (megabytes of BPF object as a
 # byte array) takes it minutes and holds nothing of ours to check
