@@ -68,14 +68,17 @@ check "svg: xmllint reads it" xmllint --noout "$d/large.svg"
 "$TRACE" flame --mode path "$d/large.trace" -o "$d/path.svg" 2>/dev/null
 check "svg (path): xmllint reads it" xmllint --noout "$d/path.svg"
 
-# node tools from npm, pinned by tests/flame/package-lock.json
+# node tools from npm, pinned by tests/flame/package-lock.json; the
+# scripts run from beside node_modules, where ES modules look
 nm=$BUILD/flame-node
 if [ ! -d "$nm/node_modules" ] || ! cmp -s "$ROOT/tests/flame/package-lock.json" "$nm/package-lock.json"; then
-	mkdir -p "$nm" && cp "$ROOT/tests/flame/package.json" "$ROOT/tests/flame/package-lock.json" "$nm/" &&
-		(cd "$nm" && npm ci --no-audit --no-fund --loglevel=error >"$d/npm.log" 2>&1) ||
-		{ fail "npm ci of tests/flame (speedscope, playwright-core)"; sed 's/^/    /' "$d/npm.log"; }
+	mkdir -p "$nm"
+	cp "$ROOT/tests/flame/package.json" "$ROOT/tests/flame/package-lock.json" "$nm/"
+	if ! (cd "$nm" && npm ci --no-audit --no-fund --loglevel=error >"$d/npm.log" 2>&1); then
+		fail "npm ci of tests/flame (speedscope, playwright-core)"
+		sed 's/^/    /' "$d/npm.log"
+	fi
 fi
-export NODE_PATH=$nm/node_modules
 for t in "$ROOT"/tests/flame/*.mjs; do cp "$t" "$nm/"; done
 if [ -x /usr/bin/chromium ]; then
 	node "$nm/render.mjs" "$d/large.svg" "$d/large.png" tcp_write_xmit tcp_ |
