@@ -23,6 +23,8 @@ struct xmit_run {
 	const struct xmit_opts *opts;
 	struct replay_frame f; /* the next frame, as the source lent it */
 	__u64 due;	       /* its due offset */
+	int fetched;	       /* fetch()'s return for f */
+	unsigned int taken;    /* frames of the next batch already copied */
 	__u64 seen;	       /* frames taken from the source, all passes */
 	__u64 pass;	       /* passes ended */
 	__u64 pass_frames;     /* frames taken in this pass */
@@ -128,28 +130,43 @@ static int xmit_list(struct xmit_run *r, unsigned int n, struct xmit_stats *st, 
 
 /*
  * One batch: wait for the frame at the head, then take every frame due by
- * then (all of them for a file). The departure recorded for the batch is
- * the clock read just before the driver call: the scheduler's accuracy,
- * not the driver's queueing, which its own stats show.
+ * then (all of them for a file). The head is copied and the frame after it
+ * fetched before the wait, so a source that reads its file then (a pcap
+ * reader's read() every few frames) does it in the slack, and nothing but
+ * the clock runs between the wait's end and the send. The departure
+ * recorded for the batch is the clock read just before the driver call:
+ * the scheduler's accuracy, not the driver's queueing, which its own stats
+ * show. A wait cut short (a stop, or the cap on one sleep) returns 1 with
+ * the head kept for the next call.
  */
 static int xmit_batch(struct xmit_run *r, struct xmit_stats *st, char *err, size_t errlen)
 {
-	unsigned int n = 0;
+	unsigned int n;
 	__u64 now, sent;
 	int ret, err_tx;
 
+	if (!r->taken) {
+		take(r, r->taken++);
+		r->fetched = fetch(r, err, errlen);
+		if (r->fetched < 0)
+			return r->fetched;
+	}
 	if (r->opts->wait) {
-		if (!sched__wait(r->s, r->due, &now))
+		if (!sched__wait(r->s, r->dues[0], &now))
 			return 1; /* woken early: the caller looks at *stop */
 	} else {
 		now = sched__now(r->s);
 	}
-	do {
-		take(r, n++);
+	ret = r->fetched;
+	while (ret > 0 && r->taken < XMIT_BATCH && (r->due <= now || !r->opts->wait)) {
+		take(r, r->taken++);
 		ret = fetch(r, err, errlen);
-	} while (ret > 0 && n < XMIT_BATCH && (r->due <= now || !r->opts->wait));
+	}
 	if (ret < 0)
 		return ret;
+	n = r->taken;
+	r->taken = 0;
+	r->fetched = ret;
 
 	sent = sched__now(r->s);
 	err_tx = xmit_list(r, n, st, err, errlen);
