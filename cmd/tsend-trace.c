@@ -428,8 +428,7 @@ static int cmd_record(int argc, char **argv)
 	pid_t child = 0;
 	int go_fd = -1, status = 0, ret = 0;
 	double start, child_done = 0;
-	__u64 lost = 0, untracked = 0, records, klost = 0, ulost = 0;
-	__u32 files;
+	struct recorder_totals t;
 
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	join_cmdline(argc, argv, cmdline, sizeof(cmdline));
@@ -469,25 +468,21 @@ static int cmd_record(int argc, char **argv)
 		if (child_done && now_s() - child_done > 0.2)
 			break;
 	}
-	records = recorder__records(r);
-	files = recorder__files(r);
-	if (env.rec.stack_stages)
-		recorder__stack_lost(r, &klost, &ulost);
-	if (recorder__close(r, &lost, &untracked)) {
+	if (recorder__close(r, &t)) {
 		fprintf(stderr, "tsend-trace: %s: closing failed\n", env.rec.output);
 		ret = 1;
 	}
 	fprintf(stderr, "tsend-trace: %llu records in %s%s, %llu lost, %llu skbs untracked\n",
-		(unsigned long long)records, env.rec.output, files > 1 ? " (rotated)" : "",
-		(unsigned long long)lost, (unsigned long long)untracked);
-	if (lost)
+		(unsigned long long)t.records, env.rec.output, t.files > 1 ? " (rotated)" : "",
+		(unsigned long long)t.lost, (unsigned long long)t.untracked);
+	if (t.lost)
 		fprintf(stderr,
 			"tsend-trace: warning: %llu records lost: the ring buffer was full (raise --buffer or filter)\n",
-			(unsigned long long)lost);
-	if (klost || ulost)
+			(unsigned long long)t.lost);
+	if (t.kstack_lost || t.ustack_lost)
 		fprintf(stderr,
 			"tsend-trace: warning: stacks not taken: %llu kernel, %llu user (a full --stack-entries map, or a lost record)\n",
-			(unsigned long long)klost, (unsigned long long)ulost);
+			(unsigned long long)t.kstack_lost, (unsigned long long)t.ustack_lost);
 	if (child > 0 && !child_done) {
 		kill(child, SIGTERM);
 		waitpid(child, &status, 0);
@@ -637,7 +632,7 @@ static int cmd_top(int argc, char **argv)
 	struct argp argp = {top_opts, top_parse, NULL, top_doc, NULL, NULL, NULL};
 	struct top_reading rd[2] = {};
 	int go_fd = -1, status = 0, e;
-	__u64 untracked = 0;
+	struct recorder_totals t;
 	char **reasons;
 	struct recorder *r;
 	pid_t child = 0;
@@ -664,11 +659,11 @@ static int cmd_top(int argc, char **argv)
 	release_child(child, go_fd);
 	if (!e)
 		e = top_loop(r, rd, &child, &status);
-	recorder__close(r, NULL, &untracked);
-	if (untracked)
+	recorder__close(r, &t);
+	if (t.untracked)
 		fprintf(stderr,
 			"tsend-trace: warning: %llu skbs untracked: their steps were not counted\n",
-			(unsigned long long)untracked);
+			(unsigned long long)t.untracked);
 	if (child > 0) {
 		kill(child, SIGTERM);
 		waitpid(child, &status, 0);

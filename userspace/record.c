@@ -554,11 +554,6 @@ __u64 recorder__records(const struct recorder *r)
 	return r->records;
 }
 
-__u32 recorder__files(const struct recorder *r)
-{
-	return r->files;
-}
-
 const struct trace_probe *recorder__probes(const struct recorder *r, __u32 *nr)
 {
 	return probes__rows(r->probes, nr);
@@ -569,20 +564,12 @@ const struct tsend_bpf *recorder__skel(const struct recorder *r)
 	return r->skel;
 }
 
-void recorder__stack_lost(struct recorder *r, __u64 *kernel, __u64 *user)
-{
-	*kernel = *user = 0;
-	read_counters(r);
-	for (int c = 0; c < r->nr_cpus; c++) {
-		*kernel += r->now[TSEND_CNT_KSTACK_LOST][c];
-		*user += r->now[TSEND_CNT_USTACK_LOST][c];
-	}
-}
-
-int recorder__close(struct recorder *r, __u64 *lost, __u64 *untracked)
+int recorder__close(struct recorder *r, struct recorder_totals *t)
 {
 	int err = 0;
 
+	if (t)
+		memset(t, 0, sizeof(*t));
 	if (!r)
 		return 0;
 	/* detach first, then drain what is already in the ring */
@@ -593,17 +580,16 @@ int recorder__close(struct recorder *r, __u64 *lost, __u64 *untracked)
 	if (r->w)
 		err = close_file(r);
 	read_counters(r);
-	if (lost || untracked) {
-		__u64 l = 0, u = 0;
-
+	/* after the drain: the records it wrote count too */
+	if (t) {
+		t->records = r->records;
+		t->files = r->files;
 		for (int c = 0; c < r->nr_cpus; c++) {
-			l += r->now[TSEND_CNT_LOST][c];
-			u += r->now[TSEND_CNT_UNTRACKED][c];
+			t->lost += r->now[TSEND_CNT_LOST][c];
+			t->untracked += r->now[TSEND_CNT_UNTRACKED][c];
+			t->kstack_lost += r->now[TSEND_CNT_KSTACK_LOST][c];
+			t->ustack_lost += r->now[TSEND_CNT_USTACK_LOST][c];
 		}
-		if (lost)
-			*lost = l;
-		if (untracked)
-			*untracked = u;
 	}
 	ring_buffer__free(r->rb);
 	stack_recorder__free(r->stacks);

@@ -51,17 +51,21 @@ struct recorder *recorder__open(const struct record_opts *o, char *err, size_t e
 int recorder__poll(struct recorder *r, int timeout_ms);
 /* Records written so far, all files together. */
 __u64 recorder__records(const struct recorder *r);
-/* Files written so far (for the closing message). */
-__u32 recorder__files(const struct recorder *r);
 const struct trace_probe *recorder__probes(const struct recorder *r, __u32 *nr);
 /* The loaded skeleton: its maps, for top.c. */
 const struct tsend_bpf *recorder__skel(const struct recorder *r);
-/* Drains the ring, writes the end block and detaches. Fills lost and
- * untracked totals (over all CPUs and files) if the pointers are set. */
-int recorder__close(struct recorder *r, __u64 *lost, __u64 *untracked);
+/* What a recording holds once closed, over all CPUs and files. */
+struct recorder_totals {
+	__u64 records;	   /* written, the last drain's included */
+	__u64 lost;	   /* ring buffer full */
+	__u64 untracked;   /* skb tracking map full */
+	__u64 kstack_lost; /* --stacks: kernel stacks not taken */
+	__u64 ustack_lost; /* user stacks at send() not taken */
+	__u32 files;	   /* files written (rotation) */
+};
 
-/* Stacks not taken so far (all files): kernel, and user at send(). */
-void recorder__stack_lost(struct recorder *r, __u64 *kernel, __u64 *user);
+/* Detaches, drains the ring, writes the end block. Fills t if set. */
+int recorder__close(struct recorder *r, struct recorder_totals *t);
 
 /* Probes only: what would be attached on this kernel (loads and attaches
  * for real, then detaches). Rows are copied to rows[] (TRACE_MAX_PROBES). */
