@@ -52,10 +52,11 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
 HELPERS := $(OUTPUT)/tests/tcp_sender
 
-# Debian packages for build and tests; `make deps` installs the missing ones.
+# Debian packages for build, tests and the bench peers; `make deps` installs
+# the missing ones.
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
 	libclang-rt-14-dev tshark iproute2 python3 cppcheck clang-format linux-perf \
-	libxml2-utils chromium nodejs
+	libxml2-utils chromium nodejs bpftrace tcpreplay tcpdump
 
 .PHONY: all deps demo test unit fuzz bench clean lint
 .DELETE_ON_ERROR:
@@ -183,14 +184,12 @@ demo: deps all $(HELPERS)
 test: deps all unit fuzz $(HELPERS)
 	$(Q)tests/run.sh
 
-# Tracer overhead against perf on the same tracepoints (docs/benchmarks.md);
-# flame graphs of 10M stack samples against perf's; then, in the QEMU
-# guest, the userspace e1000e driver against the kernel's
+# Every benchmark against its peer, in one run (bench/run.sh): tracer
+# overhead (bpftrace, perf), replay (tcpreplay), trace processing, flame
+# graphs (perf), the userspace e1000e (the guest kernel's); the results
+# go into docs/benchmarks.md
 bench: deps all $(HELPERS) $(OUTPUT)/bench/flame_gen
-	$(Q)bench/overhead.sh 7 3000 65536
-	$(Q)bench/overhead.sh 7 20000 1024
-	$(Q)BUILD=$(abspath $(OUTPUT)) bench/flame.sh 7 10000000 60000
-	$(Q)bench/e1000e.sh
+	$(Q)BUILD=$(abspath $(OUTPUT)) bench/run.sh 5
 
 # static: it runs in the QEMU guest, which has no libc
 $(OUTPUT)/bench/sendmmsg: bench/sendmmsg.c
