@@ -36,7 +36,7 @@ machine() {
 one() {
 	local name=$1 t0 rc=0
 	shift
-	echo "== $name: $*"
+	echo "== $name: ${*//$ROOT\//}"
 	t0=$(date +%s)
 	(
 		set -o pipefail
@@ -45,7 +45,7 @@ one() {
 	{
 		echo "### $name"
 		echo
-		echo "\`$*\`, $(($(date +%s) - t0)) s$([ "$rc" = 0 ] || echo ", **failed (exit $rc)**")"
+		echo "\`${*//$ROOT\//}\`, $(($(date +%s) - t0)) s$([ "$rc" = 0 ] || echo ", **failed (exit $rc)**")"
 		echo
 		if [ -s "$d/$name.md" ]; then
 			cat "$d/$name.md"
