@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../userspace/dump.h"
+#include "../userspace/hash.h"
 #include "../userspace/trace_file.h"
 #include "../userspace/u64map.h"
 #include "skbuff.h"
@@ -65,11 +66,8 @@ static int grow(void **arr, size_t *cap, size_t size, size_t want)
 
 static __u64 flow_hash(const struct tsend_flow *f)
 {
-	const __u8 *p = (const __u8 *)f;
-	__u64 h = 1469598103934665603ULL;
+	__u64 h = fnv1a(f, sizeof(*f));
 
-	for (size_t i = 0; i < sizeof(*f); i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
 	return h ? h : 1;
 }
 

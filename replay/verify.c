@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../userspace/dump.h"
+#include "../userspace/hash.h"
 #include "frame.h"
 #include "replay_int.h"
 #include "verify.h"
@@ -47,11 +48,7 @@ static __u64 mac48(const __u8 *m)
 
 static __u64 addr_hash(const __u8 *a)
 {
-	__u64 v = 1469598103934665603ULL;
-
-	for (int i = 0; i < 16; i++)
-		v = (v ^ a[i]) * 1099511628211ULL;
-	return v;
+	return fnv1a(a, 16);
 }
 
 static __u64 opts_layout(const struct frame_hdr *h)

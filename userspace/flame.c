@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "flame.h"
+#include "hash.h"
 #include "u64map.h"
 
 struct fnode {
@@ -27,11 +28,7 @@ struct flame {
 
 static __u64 hash_str(const char *s)
 {
-	__u64 h = 1469598103934665603ULL; /* FNV-1a */
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
+	return fnv1a(s, strlen(s));
 }
 
 static int grow_names(struct flame *f)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dump.h"
+#include "hash.h"
 #include "latency.h"
 #include "lifecycle.h"
 #include "report.h"
@@ -62,15 +63,9 @@ struct report {
 	int lc_err;		     /* -ENOMEM from a lifecycle callback */
 };
 
-/* FNV-1a over the key's bytes. */
 static __u64 flow_hash(const struct tsend_flow *k)
 {
-	const __u8 *p = (const __u8 *)k;
-	__u64 h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
+	return fnv1a(k, sizeof(*k));
 }
 
 /*

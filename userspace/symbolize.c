@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "elf_syms.h"
+#include "hash.h"
 #include "symbolize.h"
 #include "u64map.h"
 
@@ -465,13 +466,11 @@ const char *symbolizer__kernel(struct symbolizer *s, __u64 addr)
 	return !k->size || addr - k->addr < k->size ? k->name : NULL;
 }
 
-/* FNV-1a; never 0, which u64map refuses. */
+/* Never 0, which u64map refuses. */
 static __u64 path_hash(const char *path, size_t len)
 {
-	__u64 h = 0xcbf29ce484222325ULL;
+	__u64 h = fnv1a(path, len);
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)path[i]) * 0x100000001b3ULL;
 	return h ? h : 1;
 }
 
