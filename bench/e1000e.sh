@@ -21,6 +21,7 @@
 #   bench/e1000e.sh [RUNS] [LOOPS]
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/lib.sh"
 BUILD=${BUILD:-$ROOT/build}
 RUNS=${1:-7}
 LOOPS=${2:-1800}
@@ -107,11 +108,8 @@ if [ "$rc" != 0 ]; then
 	exit 1
 fi
 
-# median, min, max of a path's pps (mawk has no asort: sort does it)
-stats() { awk -v k="$1" '$1 == "BENCH" && $2 == k {print $6}' "$d/out" | sort -g | awk '
-	{ a[NR] = $1 }
-	END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-	      print m, a[1], a[NR] }'; }
+# median, min, max of a path's pps
+stats() { awk -v k="$1" '$1 == "BENCH" && $2 == k {print $6}' "$d/out" | median_spread; }
 read -r base _ _ < <(stats userspace)
 printf '%-10s %12s %10s %10s %15s %9s   (%d frames x %d loops per run, %d runs)\n' \
 	path median min max userspace/path NIC=sent "$nf" "$LOOPS" "$RUNS"

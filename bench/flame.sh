@@ -28,6 +28,7 @@
 #   bench/flame.sh [RUNS] [SAMPLES] [SENDS]
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/lib.sh"
 BUILD=${BUILD:-$ROOT/build}
 RUNS=${1:-5}
 SAMPLES=${2:-10000000}
@@ -152,10 +153,7 @@ ev[tsend_svg_big]=${ev[tsend_folded_big]}
 grep -q '^<svg' big.svg || echo "flame.sh: big.svg is not an SVG" >&2
 
 # median, min, max of column COL (2: seconds, 3: RSS) for NAME
-stats() { awk -v n="$1" -v c="$2" '$1 == n {print $c}' runs | sort -g | awk '
-	{ a[NR] = $1 }
-	END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-	      print m, a[1], a[NR] }'; }
+stats() { awk -v n="$1" -v c="$2" '$1 == n {print $c}' runs | median_spread; }
 echo "$(uname -r), $(nproc) CPUs, perf $(perf version | awk '{print $3}'), $RUNS runs;" \
 	"$SENDS x 100-byte send() recorded by both at once"
 printf '%-42s %10s %8s %15s %12s %9s\n' path events 's' 'min-max s' 'events/s' 'peak RSS'
@@ -180,10 +178,8 @@ row tsend_svg_big "tsend-trace flame -o x.svg (big trace)"
 ratio() {
 	awk -v a="$1" -v b="$2" -v ea="${ev[$1]}" -v eb="${ev[$2]}" '
 		$1 == a {ta[++na] = $2} $1 == b {tb[++nb] = $2}
-		END { for (i = 1; i <= na; i++) print (ea / ta[i]) / (eb / tb[i]) }' runs | sort -g | awk '
-	{ a[NR] = $1 }
-	END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-	      printf "%.1f (%.1f-%.1f)", m, a[1], a[NR] }'
+		END { for (i = 1; i <= na; i++) print (ea / ta[i]) / (eb / tb[i]) }' runs |
+		median_spread '%.1f (%.1f-%.1f)'
 }
 echo
 echo "ratio, events/s of tsend over perf's (median of the $RUNS runs' ratios, min-max):"

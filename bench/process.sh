@@ -31,6 +31,7 @@
 #   bench/process.sh [RUNS] [EVENTS]      (default 5 10000000)
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/lib.sh"
 BUILD=${BUILD:-$ROOT/build}
 RUNS=${1:-5}
 EVENTS=${2:-10000000}
@@ -128,10 +129,7 @@ for n in perf_report perf_sort perf_script; do ev[$n]=$perf_events; unit[$n]=sam
 for n in editcap tshark; do ev[$n]=$frames; unit[$n]=frames; done
 
 # median min max of column COL (2: seconds, 3: RSS) for NAME
-stats() { awk -v n="$1" -v c="$2" '$1 == n {print $c}' runs | sort -g | awk '
-	{ a[NR] = $1 }
-	END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-	      print m, a[1], a[NR] }'; }
+stats() { awk -v n="$1" -v c="$2" '$1 == n {print $c}' runs | median_spread; }
 # ratio A B [PER]: A's rate over B's, run by run, "median (min-max)"; with
 # PER = frames, A's rate is of frames too (frames from A's records)
 ratio() {
@@ -139,10 +137,8 @@ ratio() {
 	[ "${3:-}" = frames ] && ea=$frames
 	awk -v a="$1" -v b="$2" -v ea="$ea" -v eb="${ev[$2]}" '
 		$1 == a {ta[++na] = $2} $1 == b {tb[++nb] = $2}
-		END { for (i = 1; i <= na; i++) print (ea / ta[i]) / (eb / tb[i]) }' runs | sort -g | awk '
-	{ a[NR] = $1 }
-	END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-	      printf "%.2f (%.2f-%.2f)", m, a[1], a[NR] }'
+		END { for (i = 1; i <= na; i++) print (ea / ta[i]) / (eb / tb[i]) }' runs |
+		median_spread '%.2f (%.2f-%.2f)'
 }
 # row NAME: fields "events unit median min max rate rate_min rate_max rss_mb"
 row() {

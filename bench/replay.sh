@@ -20,6 +20,7 @@
 #   bench/replay.sh [RUNS]          (default 5; BENCH_MD=FILE: markdown too)
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/lib.sh"
 BUILD=${BUILD:-$ROOT/build}
 RUNS=${1:-5}
 REPLAY=$BUILD/tsend-replay
@@ -318,22 +319,15 @@ elapsed=$(($(date +%s) - start))
 # ---- the tables ----
 # stat KIND COL: "median min max" of column COL (1: the first value) of KIND's runs
 stat() {
-	awk -v k="$1" -v c="$2" '$1 == k { print $(c + 2) }' "$d/runs" | sort -g | awk '
-		{ a[NR] = $1 }
-		END { if (!NR) exit
-		      m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-		      printf "%.6f %.6f %.6f\n", m, a[1], a[NR] }'
+	awk -v k="$1" -v c="$2" '$1 == k { print $(c + 2) }' "$d/runs" |
+		median_spread '%.6f %.6f %.6f\n'
 }
 # ratio KA CA KB CB: "median min max" of KA's COL CA over KB's COL CB, run by run
 ratio() {
 	awk -v ka="$1" -v ca="$2" -v kb="$3" -v cb="$4" '
 		$1 == ka { a[$2] = $(ca + 2) } $1 == kb { b[$2] = $(cb + 2) }
 		END { for (r in a) if (r in b) printf "%.6f\n", a[r] / (b[r] > 0.001 ? b[r] : 0.001) }' "$d/runs" |
-		sort -g | awk '
-		{ a[NR] = $1 }
-		END { if (!NR) exit
-		      m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-		      printf "%.6f %.6f %.6f\n", m, a[1], a[NR] }'
+		median_spread '%.6f %.6f %.6f\n'
 }
 # fmt FORMAT "median min max": "M (MIN-MAX)" with FORMAT a printf number
 # format; "%'d" style grouping done here (mawk has no ' flag)
