@@ -21,6 +21,9 @@
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/lib.sh"
+# wait_for; its fail() is replaced below
+# shellcheck source=tests/lib.sh
+. "$ROOT/tests/lib.sh"
 BUILD=${BUILD:-$ROOT/build}
 RUNS=${1:-5}
 REPLAY=$BUILD/tsend-replay
@@ -113,16 +116,6 @@ done
 ip -n "$nc" link add vc mtu 1500 type veth peer name vd netns "$nd" mtu 1500
 ip -n "$nc" link set vc up
 ip -n "$nd" link set vd up
-
-# wait_for FILE PATTERN: until FILE has a line matching PATTERN (10 s at most)
-wait_for() {
-	local _
-	for _ in $(seq 200); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 # logcmd KEY CMD...: the first time KEY comes, CMD's command line goes to
 # $d/cmds, for the markdown (scratch paths, namespaces and port shortened)
