@@ -410,9 +410,8 @@ static void push_unknown(struct flame_trace *t, struct frames *fr, __u64 ip)
 /* One stack, outermost first. id < 0: the recording could not take it. */
 static void push_stack(struct flame_trace *t, struct frames *fr, __s32 id, __u32 pid, bool user)
 {
+	bool tramp = false, in_bpf = false;
 	const struct ips *p;
-	bool tramp = false;
-	__u32 skip;
 
 	if (id == TSEND_STACK_NONE)
 		return;
@@ -426,32 +425,42 @@ static void push_stack(struct flame_trace *t, struct frames *fr, __s32 id, __u32
 		push(fr, user ? "[unknown user stack]" : "[unknown kernel stack]", false);
 		return;
 	}
-	/* innermost first in ip[]: the tracer's own frames lead */
-	for (skip = 0; !user && skip < p->nr; skip++) {
-		const char *name = symbolizer__kernel(t->sym, p->ip[skip]);
-
-		if (!name || !tracer_frame(name))
-			break;
-	}
-	for (__u32 i = p->nr; i-- > skip;) {
+	/* outermost first: ip[] is innermost first */
+	for (__u32 i = p->nr; i-- > 0;) {
 		const char *name = user ? symbolizer__user(t->sym, pid, p->ip[i])
 					: symbolizer__kernel(t->sym, p->ip[i]);
 
+		if (!name) {
+			push_unknown(t, fr, p->ip[i]);
+			in_bpf = tramp = false;
+			continue;
+		}
+		if (user) {
+			push(fr, name, true);
+			continue;
+		}
 		/* a function with an fexit program runs inside its BPF
 		 * trampoline: f;bpf_trampoline_N;f is the one call f */
-		if (name && !user && !strncmp(name, "bpf_trampoline_", 15)) {
+		if (!strncmp(name, "bpf_trampoline_", 15)) {
 			tramp = true;
 			continue;
 		}
-		if (name && tramp && fr->n && !strcmp(fr->name[fr->n - 1], name)) {
+		if (tramp && fr->n && !strcmp(fr->name[fr->n - 1], name)) {
 			tramp = false;
 			continue;
 		}
 		tramp = false;
-		if (name)
-			push(fr, name, user);
-		else
-			push_unknown(t, fr, p->ip[i]);
+		/* the tracer's frames, at the leaf or where an interrupt
+		 * came in while one of our programs ran: the program and
+		 * the BPF helpers it was in are cut too */
+		if (tracer_frame(name)) {
+			in_bpf = in_bpf || !strncmp(name, "bpf_prog_", 9);
+			continue;
+		}
+		if (in_bpf && (!strncmp(name, "bpf_", 4) || !strncmp(name, "__bpf_", 6)))
+			continue;
+		in_bpf = false;
+		push(fr, name, false);
 	}
 }
 

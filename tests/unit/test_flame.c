@@ -83,6 +83,10 @@ static const char *const knames[] = {
 	"do_syscall_64",
 	"e1000_xmit_frame", /* 10: in a module */
 	"bpf_trampoline_6442548106",
+	"bpf_prog_63d6ed7fecdd94c2___sys_sendto", /* 12: the tracer's */
+	"__bpf_ringbuf_reserve",		  /* a helper it runs */
+	"asm_common_interrupt",
+	"tcp_ack",
 };
 
 static void put_ksyms(void)
@@ -348,6 +352,27 @@ static void test_trampoline(void)
 	free(got);
 }
 
+/* An interrupt while our program on __sys_sendto ran, and a program in
+ * it took this stack: the program and the helper it was in are cut, mid
+ * stack as at the leaf. */
+static void test_interrupted(void)
+{
+	const __u64 ips[] = {KADDR(0) + 1,  KADDR(1) + 1,  KADDR(15) + 1, KADDR(14) + 1,
+			     KADDR(13) + 1, KADDR(12) + 1, KADDR(8) + 1,  KADDR(9) + 1};
+	struct flame_trace_opts o = {.mode = FLAME_STACKS};
+	struct flame_trace_result res;
+	char *got;
+
+	begin();
+	put_ksyms();
+	put_ips(6, false, ips, 8);
+	put_stack(TSEND_STAGE_TCP_PROBE, US(1), 0, 80, 6, TSEND_STACK_NONE, "app");
+	got = folded(end(), NULL, &o, &res);
+	CHECK(got &&
+	      !strcmp(got, "app;do_syscall_64;__sys_sendto;asm_common_interrupt;tcp_ack 1\n"));
+	free(got);
+}
+
 static struct trace_reader *path_trace(unsigned int frames)
 {
 	begin();
@@ -450,6 +475,7 @@ int main(void)
 	test_layers();
 	test_stacks();
 	test_trampoline();
+	test_interrupted();
 	test_path();
 	test_damaged();
 	return check_done("flame");
